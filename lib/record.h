@@ -1,0 +1,37 @@
+/*
+ * record.h - parsing of one trace record (private).
+ */
+#ifndef ETLKIT_RECORD_H
+#define ETLKIT_RECORD_H
+
+#ifndef ETLKIT_INTERNAL
+#error "record.h is private to libetlkit"
+#endif
+
+#include "private.h"
+
+/* Growable array for the extended items of one record. */
+typedef struct etl_ext_vec {
+	etl_ext_item *items;
+	size_t cap;
+} etl_ext_vec;
+
+typedef enum etl_rec_result {
+	ETL_REC_OK,       /* *ev filled; *size is the record size */
+	ETL_REC_END,      /* end marker (0xFFFFFFFF or 0) or too few bytes left */
+	ETL_REC_SKIP,     /* a record that is not an event (WNODE, TIMED, ERROR):
+	                     skip *size bytes; why says what it was */
+	ETL_REC_BAD,      /* damaged: the rest of the buffer is unusable; why says why */
+	ETL_REC_NOMEM
+} etl_rec_result;
+
+/* Parses the record at p (avail bytes left in the record area).  Fills the
+ * header-derived fields of *ev (not file, cpu, timestamp conversion or
+ * location).  *has_time is false for WPP messages that carry no timestamp. */
+etl_rec_result etl_record_parse(const uint8_t *p, size_t avail, etl_event *ev,
+                                etl_ext_vec *ext, size_t *size, bool *has_time,
+                                char *why, size_t why_size);
+
+void etl_ext_vec_free(etl_ext_vec *v);
+
+#endif
