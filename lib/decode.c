@@ -1,0 +1,1242 @@
+/*
+ * decode.c - the decoder: finds each event's schema (decoding.md §1.3), walks
+ * its payload with the schema's flat property array (§2.4) and renders the
+ * values as one JSON object (DESIGN.md §5, the TdhFormatProperty equivalent).
+ *
+ * Speed: schemas are looked up once per event type and cached here in a hash
+ * table keyed by (provider, id, version, opcode, header family); TraceLogging
+ * schemas are cached by their metadata bytes.  Values are written straight
+ * into one reused string buffer; nothing is allocated per event.
+ *
+ * Robustness: counts and lengths from the payload are clamped to what is left
+ * of it; a payload that ends early stops the walk; a payload longer than its
+ * schema keeps the decoded properties but is marked incomplete so the raw
+ * bytes are kept too.  Nesting is bounded by ETL_SCHEMA_MAX_DEPTH.
+ */
+#define ETLKIT_INTERNAL
+#include "decode.h"
+#include "sink.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CACHE_MAX_ENTRIES (1u << 20)
+#define THREAD_MAP_MAX (1u << 22)
+#define MAX_ARRAY_ELEMENTS (1u << 20)
+
+static const etl_guid eventmetadata_guid = {
+	0xbbccf6c1, 0x6cd1, 0x48c4, { 0x80, 0xff, 0x83, 0x94, 0x82, 0xe3, 0x76, 0x71 }
+};
+static const etl_guid thread_guid = {
+	0x3d6fa8d1, 0xfe05, 0x11d0, { 0x9d, 0xda, 0x00, 0xc0, 0x4f, 0xd7, 0xba, 0x7c }
+};
+
+/* ---- caches --------------------------------------------------------------------- */
+
+struct plan {
+	/* key */
+	etl_guid provider;
+	uint16_t id;
+	uint8_t version, opcode, family, used;
+	uint32_t meta_hash;      /* TraceLogging: hash of the metadata */
+	const uint8_t *meta;     /* TraceLogging: copy of the metadata (arena) */
+	uint16_t meta_len;
+	/* value */
+	const etl_schema *schema;
+	bool fallback;
+	int16_t tid_prop, pid_prop; /* top-level props naming the thread / process */
+};
+
+struct plan_table {
+	struct plan *slots;
+	size_t cap, used;
+};
+
+struct tmap_entry {
+	uint32_t tid, pid;
+};
+
+struct etl_decoder {
+	etl_schemas *schemas;
+	etl_arena *arena;        /* TraceLogging schemas and metadata copies */
+	struct plan_table plans;
+	struct tmap_entry *tmap;  /* tid -> pid, open addressing; tid 0 = empty */
+	size_t tmap_cap, tmap_used;
+	etl_eventsource *es;
+	bool prescanned;
+	uint64_t *ints;          /* last integer value per property index */
+	size_t ints_cap;
+	etl_decoded out;
+	char err[256];
+	etl_strbuf tmp;
+};
+
+enum { FAM_MANIFEST = 1, FAM_CLASSIC = 2, FAM_TL = 3 };
+
+static uint32_t hash_bytes(const uint8_t *p, size_t n, uint32_t h)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t plan_hash(const etl_guid *g, uint16_t id, uint8_t ver, uint8_t op,
+                          uint8_t fam, uint32_t meta_hash)
+{
+	uint32_t h = 2166136261u;
+	h = hash_bytes((const uint8_t *)g, sizeof *g, h);
+	uint8_t k[5] = { (uint8_t)id, (uint8_t)(id >> 8), ver, op, fam };
+	h = hash_bytes(k, sizeof k, h);
+	return h ^ meta_hash * 2654435761u;
+}
+
+static bool plan_grow(struct plan_table *t)
+{
+	size_t ncap = t->cap ? t->cap * 2 : 256;
+	struct plan *ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return false;
+	for (size_t i = 0; i < t->cap; i++) {
+		struct plan *p = &t->slots[i];
+		if (!p->used)
+			continue;
+		size_t j = plan_hash(&p->provider, p->id, p->version, p->opcode, p->family,
+		                     p->meta_hash) & (ncap - 1);
+		while (ns[j].used)
+			j = (j + 1) & (ncap - 1);
+		ns[j] = *p;
+	}
+	free(t->slots);
+	t->slots = ns;
+	t->cap = ncap;
+	return true;
+}
+
+/* Finds the slot for a key; *found tells whether it holds that key. */
+static struct plan *plan_slot(struct plan_table *t, const etl_guid *g, uint16_t id,
+                              uint8_t ver, uint8_t op, uint8_t fam, uint32_t mh,
+                              const uint8_t *meta, uint16_t mlen, bool *found)
+{
+	if ((t->used + 1) * 4 >= t->cap * 3 && !plan_grow(t))
+		return NULL;
+	size_t j = plan_hash(g, id, ver, op, fam, mh) & (t->cap - 1);
+	for (;;) {
+		struct plan *p = &t->slots[j];
+		if (!p->used) {
+			*found = false;
+			return p;
+		}
+		if (p->family == fam && p->id == id && p->version == ver && p->opcode == op &&
+		    p->meta_hash == mh && etl_guid_equal(&p->provider, g) &&
+		    (fam != FAM_TL || (p->meta_len == mlen && !memcmp(p->meta, meta, mlen)))) {
+			*found = true;
+			return p;
+		}
+		j = (j + 1) & (t->cap - 1);
+	}
+}
+
+/* ---- thread -> process map ------------------------------------------------------ */
+
+static void tmap_put(etl_decoder *d, uint32_t tid, uint32_t pid)
+{
+	if (tid == 0 || tid == ETL_NO_ID || pid == ETL_NO_ID)
+		return;
+	if ((d->tmap_used + 1) * 2 >= d->tmap_cap) {
+		if (d->tmap_cap >= THREAD_MAP_MAX)
+			return; /* bounded: later threads stay unresolved */
+		size_t ncap = d->tmap_cap ? d->tmap_cap * 2 : 1024;
+		struct tmap_entry *ns = calloc(ncap, sizeof(*ns));
+		if (!ns)
+			return;
+		for (size_t i = 0; i < d->tmap_cap; i++) {
+			if (!d->tmap[i].tid)
+				continue;
+			size_t j = (d->tmap[i].tid * 2654435761u) & (ncap - 1);
+			while (ns[j].tid)
+				j = (j + 1) & (ncap - 1);
+			ns[j] = d->tmap[i];
+		}
+		free(d->tmap);
+		d->tmap = ns;
+		d->tmap_cap = ncap;
+	}
+	size_t j = (tid * 2654435761u) & (d->tmap_cap - 1);
+	while (d->tmap[j].tid && d->tmap[j].tid != tid)
+		j = (j + 1) & (d->tmap_cap - 1);
+	if (!d->tmap[j].tid)
+		d->tmap_used++;
+	d->tmap[j].tid = tid;
+	d->tmap[j].pid = pid;
+}
+
+static uint32_t tmap_get(const etl_decoder *d, uint32_t tid)
+{
+	if (!d->tmap_cap || tid == 0 || tid == ETL_NO_ID)
+		return ETL_NO_ID;
+	size_t j = (tid * 2654435761u) & (d->tmap_cap - 1);
+	while (d->tmap[j].tid) {
+		if (d->tmap[j].tid == tid)
+			return d->tmap[j].pid;
+		j = (j + 1) & (d->tmap_cap - 1);
+	}
+	return ETL_NO_ID;
+}
+
+/* ---- lifetime ------------------------------------------------------------------- */
+
+etl_status etl_decoder_new(etl_schemas *s, etl_decoder **out)
+{
+	if (!out)
+		return ETL_ERR_ARG;
+	*out = NULL;
+	etl_decoder *d = calloc(1, sizeof(*d));
+	if (!d)
+		return ETL_ERR_NOMEM;
+	d->schemas = s;
+	d->arena = etl_arena_new();
+	d->es = etl_eventsource_new();
+	if (!d->arena || !d->es) {
+		etl_decoder_free(d);
+		return ETL_ERR_NOMEM;
+	}
+	*out = d;
+	return ETL_OK;
+}
+
+void etl_decoder_free(etl_decoder *d)
+{
+	if (!d)
+		return;
+	etl_arena_free(d->arena);
+	etl_eventsource_free(d->es);
+	free(d->plans.slots);
+	free(d->tmap);
+	free(d->ints);
+	etl_strbuf_free(&d->out.props);
+	free(d->out.values);
+	free(d->out.pub);
+	etl_strbuf_free(&d->tmp);
+	free(d);
+}
+
+/* ---- in-trace schema sources ------------------------------------------------------ */
+
+static bool is_eventsource_manifest(const etl_event *ev)
+{
+	return (ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64) &&
+	       ev->id == 0xFFFE && ev->opcode == 0xFE;
+}
+
+static bool is_event_metadata(const etl_event *ev)
+{
+	return (ev->header == ETL_HDR_FULL32 || ev->header == ETL_HDR_FULL64) &&
+	       etl_guid_equal(&ev->provider, &eventmetadata_guid);
+}
+
+/* Feeds the schema sources an event may carry; failures of in-trace metadata
+ * only mean that some events stay undecoded, so they are not errors. */
+static void feed_sources(etl_decoder *d, const etl_event *ev)
+{
+	if (!d->schemas)
+		return;
+	if (is_eventsource_manifest(ev)) {
+		etl_eventsource_feed(d->es, d->schemas, &ev->provider, ev->pid, ev->tid, ev->data,
+		                     ev->size, d->err, sizeof d->err);
+	} else if (is_event_metadata(ev)) {
+		if (ev->opcode == 32)
+			etl_tei_add_event_info(d->schemas, ev->data, ev->size, d->err, sizeof d->err);
+		else if (ev->opcode == 33)
+			etl_tei_add_map_info(d->schemas, ev->data, ev->size, d->err, sizeof d->err);
+	}
+}
+
+etl_status etl_decoder_prescan(etl_decoder *d, etl_trace *t)
+{
+	if (!d || !t)
+		return ETL_ERR_ARG;
+	const etl_event *ev;
+	etl_status st;
+	etl_trace_set_quiet(t, true);
+	while ((st = etl_trace_next(t, &ev)) == ETL_OK)
+		feed_sources(d, ev);
+	etl_trace_set_quiet(t, false);
+	if (st != ETL_EOF)
+		return st;
+	/* schemas may have changed: forget what was looked up */
+	if (d->plans.slots)
+		memset(d->plans.slots, 0, d->plans.cap * sizeof(*d->plans.slots));
+	d->plans.used = 0;
+	d->prescanned = true;
+	return etl_trace_rewind(t);
+}
+
+/* ---- schema lookup ------------------------------------------------------------------ */
+
+static const etl_ext_item *find_ext(const etl_event *ev, uint16_t type)
+{
+	for (size_t i = 0; i < ev->ext_count; i++)
+		if (ev->ext[i].type == type)
+			return &ev->ext[i];
+	return NULL;
+}
+
+static int16_t find_prop(const etl_schema *s, const char *const *names)
+{
+	if (!s)
+		return -1;
+	for (uint16_t i = 0; i < s->top_count && i < s->prop_count; i++) {
+		const etl_prop *p = &s->props[i];
+		if (!p->name || (p->flags & ETL_PF_STRUCT))
+			continue;
+		for (const char *const *n = names; *n; n++)
+			if (!strcmp(p->name, *n))
+				return (int16_t)i;
+	}
+	return -1;
+}
+
+static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
+{
+	uint8_t fam;
+	uint16_t id = 0;
+	uint8_t ver = ev->version, op = 0;
+	uint32_t mh = 0;
+	const uint8_t *meta = NULL;
+	uint16_t mlen = 0;
+	const etl_ext_item *tl = NULL;
+	switch (ev->header) {
+	case ETL_HDR_EVENT32:
+	case ETL_HDR_EVENT64:
+		tl = find_ext(ev, ETL_EXT_EVENT_SCHEMA_TL);
+		if (tl) {
+			fam = FAM_TL;
+			meta = tl->data;
+			mlen = tl->size;
+			mh = hash_bytes(meta, mlen, 2166136261u);
+			ver = 0;
+		} else {
+			fam = FAM_MANIFEST;
+			id = ev->id;
+		}
+		break;
+	case ETL_HDR_MESSAGE:
+		return NULL;
+	default:
+		fam = FAM_CLASSIC;
+		op = ev->opcode;
+		break;
+	}
+	bool found;
+	struct plan *p = plan_slot(&d->plans, &ev->provider, id, ver, op, fam, mh, meta, mlen,
+	                           &found);
+	if (!p)
+		return NULL;
+	if (found)
+		return p;
+	if (d->plans.used >= CACHE_MAX_ENTRIES)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->provider = ev->provider;
+	p->id = id;
+	p->version = ver;
+	p->opcode = op;
+	p->family = fam;
+	p->meta_hash = mh;
+	if (fam == FAM_TL) {
+		uint8_t *copy = etl_arena_alloc(d->arena, mlen ? mlen : 1);
+		if (!copy)
+			return NULL;
+		memcpy(copy, meta, mlen);
+		p->meta = copy;
+		p->meta_len = mlen;
+		const etl_ext_item *traits = find_ext(ev, ETL_EXT_PROV_TRAITS);
+		const etl_schema *sc = NULL;
+		if (etl_tlg_parse(d->arena, &ev->provider, traits ? traits->data : NULL,
+		                  traits ? traits->size : 0, meta, mlen, &sc, d->err,
+		                  sizeof d->err) == ETL_OK)
+			p->schema = sc;
+	} else if (d->schemas && fam == FAM_MANIFEST) {
+		p->schema = etl_schemas_find_manifest(d->schemas, &ev->provider, id, ver);
+	} else if (fam == FAM_CLASSIC) {
+		if (d->schemas)
+			p->schema = etl_schemas_find_mof(d->schemas, &ev->provider, op, ver, &p->fallback);
+		else
+			p->schema = etl_kernel_schema_find(&ev->provider, op, ver, &p->fallback);
+	}
+	static const char *const tid_names[] = { "ThreadId", "TThreadId", "StackThread", NULL };
+	static const char *const pid_names[] = { "StackProcess", NULL };
+	p->tid_prop = find_prop(p->schema, tid_names);
+	p->pid_prop = find_prop(p->schema, pid_names);
+	p->used = 1;
+	d->plans.used++;
+	return p;
+}
+
+/* ---- value rendering ---------------------------------------------------------------- */
+
+struct walk {
+	etl_decoder *d;
+	const etl_event *ev;
+	const etl_schema *s;
+	const uint8_t *p;
+	size_t n, off;
+	unsigned ptr;           /* pointer size of the event */
+	bool short_data;        /* the payload ended inside a property */
+	bool bad;               /* a property could not be decoded */
+	etl_strbuf *b;
+};
+
+static void put_utf16(etl_strbuf *b, etl_strbuf *tmp, const uint8_t *p, size_t units)
+{
+	size_t need = units * 3 + 1;
+	tmp->len = 0;
+	etl_strbuf_reserve(tmp, need);
+	if (tmp->failed) {
+		b->failed = true;
+		return;
+	}
+	size_t n = etl_utf16_to_utf8(p, units, tmp->p, need);
+	etl_put_json_string(b, tmp->p, n);
+}
+
+static void put_ansi(etl_strbuf *b, etl_strbuf *tmp, const uint8_t *p, size_t n, bool utf8)
+{
+	size_t len = 0;
+	while (len < n && p[len])
+		len++;
+	if (utf8) {
+		etl_put_json_string(b, (const char *)p, len);
+		return;
+	}
+	size_t need = len * 3 + 1;
+	tmp->len = 0;
+	etl_strbuf_reserve(tmp, need);
+	if (tmp->failed) {
+		b->failed = true;
+		return;
+	}
+	size_t w = etl_cp1252_to_utf8(p, len, tmp->p, need);
+	etl_put_json_string(b, tmp->p, w);
+}
+
+/* The shortest of 15 or 17 significant digits that reads back the same
+ * (a float needs at most 9). */
+static void put_double(etl_strbuf *b, double v, bool is_float)
+{
+	if (!isfinite(v)) {
+		etl_strbuf_puts(b, isnan(v) ? "\"NaN\"" : v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+		return;
+	}
+	char tmp[40];
+	int n;
+	if (is_float) {
+		n = snprintf(tmp, sizeof tmp, "%.9g", v);
+		char t2[40];
+		int m = snprintf(t2, sizeof t2, "%.7g", v);
+		if ((float)strtod(t2, NULL) == (float)v) {
+			memcpy(tmp, t2, (size_t)m + 1);
+			n = m;
+		}
+	} else {
+		n = snprintf(tmp, sizeof tmp, "%.15g", v);
+		if (strtod(tmp, NULL) != v)
+			n = snprintf(tmp, sizeof tmp, "%.17g", v);
+	}
+	etl_strbuf_put(b, tmp, (size_t)n);
+}
+
+static void put_ipv6(etl_strbuf *b, const uint8_t *a)
+{
+	/* RFC 5952: longest run (>= 2) of zero groups becomes "::" */
+	uint16_t g[8];
+	for (int i = 0; i < 8; i++)
+		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+	int best = -1, bestlen = 0;
+	for (int i = 0; i < 8;) {
+		if (g[i]) {
+			i++;
+			continue;
+		}
+		int j = i;
+		while (j < 8 && !g[j])
+			j++;
+		if (j - i > bestlen && j - i >= 2) {
+			best = i;
+			bestlen = j - i;
+		}
+		i = j;
+	}
+	char s[48];
+	int o = 0;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			o += snprintf(s + o, sizeof s - (size_t)o, "::");
+			i += bestlen - 1;
+			continue;
+		}
+		if (o && s[o - 1] != ':')
+			s[o++] = ':';
+		o += snprintf(s + o, sizeof s - (size_t)o, "%x", g[i]);
+	}
+	s[o] = 0;
+	etl_strbuf_puts(b, s);
+}
+
+static void put_sid(etl_strbuf *b, const uint8_t *p, size_t n)
+{
+	uint8_t count = p[1];
+	uint64_t auth = 0;
+	for (int i = 2; i < 8; i++)
+		auth = auth << 8 | p[i];
+	etl_strbuf_put(b, "\"S-", 3);
+	etl_put_u64(b, p[0]);
+	etl_strbuf_putc(b, '-');
+	if (auth >> 32)
+		etl_put_hex64(b, auth);
+	else
+		etl_put_u64(b, auth);
+	for (unsigned i = 0; i < count && 8 + 4 * (size_t)i + 4 <= n; i++) {
+		etl_strbuf_putc(b, '-');
+		etl_put_u64(b, etl_le32(p + 8 + 4 * i));
+	}
+	etl_strbuf_putc(b, '"');
+}
+
+static void put_systemtime(etl_strbuf *b, const uint8_t *p)
+{
+	char s[96];
+	snprintf(s, sizeof s, "\"%04u-%02u-%02uT%02u:%02u:%02u.%03u0000Z\"", etl_le16(p),
+	         etl_le16(p + 2), etl_le16(p + 6), etl_le16(p + 8), etl_le16(p + 10),
+	         etl_le16(p + 12), etl_le16(p + 14));
+	etl_strbuf_puts(b, s);
+}
+
+/* A map's rendering of v; false when the map has nothing for it. */
+static bool put_mapped(etl_strbuf *b, const etl_map *m, uint64_t v)
+{
+	if (m->kind & ETL_MAP_BITMAP) {
+		etl_strbuf tmp = { 0 };
+		uint64_t left = v;
+		bool any = false;
+		for (uint32_t i = 0; i < m->count; i++) {
+			uint64_t e = m->entries[i].value;
+			if ((e == 0 && v == 0) || (e && (v & e) == e)) {
+				if (any)
+					etl_strbuf_putc(&tmp, '|');
+				etl_strbuf_puts(&tmp, m->entries[i].name ? m->entries[i].name : "");
+				left &= ~e;
+				any = true;
+			}
+		}
+		if (any && left) {
+			etl_strbuf_putc(&tmp, '|');
+			etl_put_hex64(&tmp, left);
+		}
+		if (any)
+			etl_put_json_string(b, tmp.p, tmp.len);
+		etl_strbuf_free(&tmp);
+		return any;
+	}
+	/* value maps are sorted by value: binary search */
+	uint32_t lo = 0, hi = m->count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (m->entries[mid].value < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < m->count && m->entries[lo].value == v && m->entries[lo].name) {
+		const char *nm = m->entries[lo].name;
+		etl_put_json_string(b, nm, strlen(nm));
+		return true;
+	}
+	/* tolerate unsorted maps from hand-made sources */
+	for (uint32_t i = 0; i < m->count; i++) {
+		if (m->entries[i].value == v && m->entries[i].name) {
+			etl_put_json_string(b, m->entries[i].name, strlen(m->entries[i].name));
+			return true;
+		}
+	}
+	return false;
+}
+
+static void put_integer(struct walk *w, const etl_prop *pr, uint64_t u, int64_t sv,
+                        bool is_signed, unsigned size)
+{
+	etl_strbuf *b = w->b;
+	uint16_t out = pr->out_type;
+	if (pr->map && put_mapped(b, pr->map, u))
+		return;
+	switch (out) {
+	case ETL_OUT_HEXINT8: case ETL_OUT_HEXINT16: case ETL_OUT_HEXINT32:
+	case ETL_OUT_HEXINT64: case ETL_OUT_CODE_POINTER:
+		etl_strbuf_putc(b, '"');
+		etl_put_hex64(b, u);
+		etl_strbuf_putc(b, '"');
+		return;
+	case ETL_OUT_ERRORCODE: case ETL_OUT_WIN32ERROR: case ETL_OUT_NTSTATUS:
+	case ETL_OUT_HRESULT: {
+		char s[24];
+		snprintf(s, sizeof s, "\"0x%08llX\"", (unsigned long long)u);
+		etl_strbuf_puts(b, s);
+		return;
+	}
+	case ETL_OUT_BOOLEAN:
+		etl_strbuf_puts(b, u ? "true" : "false");
+		return;
+	case ETL_OUT_STRING:
+		if (size <= 2) {
+			uint8_t tmp[2] = { (uint8_t)u, (uint8_t)(u >> 8) };
+			if (size == 2)
+				put_utf16(b, &w->d->tmp, tmp, u ? 1 : 0);
+			else
+				put_ansi(b, &w->d->tmp, tmp, u ? 1 : 0, false);
+			return;
+		}
+		break;
+	case ETL_OUT_PORT:
+		etl_put_u64(b, (uint16_t)((u & 0xFF) << 8 | (u >> 8 & 0xFF)));
+		return;
+	case ETL_OUT_IPV4: {
+		char s[20];
+		snprintf(s, sizeof s, "\"%u.%u.%u.%u\"", (unsigned)(u & 0xFF),
+		         (unsigned)(u >> 8 & 0xFF), (unsigned)(u >> 16 & 0xFF),
+		         (unsigned)(u >> 24 & 0xFF));
+		etl_strbuf_puts(b, s);
+		return;
+	}
+	default:
+		break;
+	}
+	if (pr->in_type == ETL_IN_POINTER || pr->in_type == ETL_IN_MOF_SIZET ||
+	    pr->in_type == ETL_IN_HEXINT32 || pr->in_type == ETL_IN_HEXINT64) {
+		if (out == ETL_OUT_NULL || out == ETL_OUT_HEXINT32 || out == ETL_OUT_HEXINT64 ||
+		    pr->in_type == ETL_IN_POINTER || pr->in_type == ETL_IN_MOF_SIZET) {
+			etl_strbuf_putc(b, '"');
+			etl_put_hex64(b, u);
+			etl_strbuf_putc(b, '"');
+			return;
+		}
+	}
+	if (is_signed)
+		etl_put_i64(b, sv);
+	else
+		etl_put_u64(b, u);
+}
+
+static void put_socket_address(etl_strbuf *b, const uint8_t *p, size_t n)
+{
+	uint16_t fam = n >= 2 ? etl_le16(p) : 0;
+	char s[80];
+	if (fam == 2 && n >= 8) {
+		snprintf(s, sizeof s, "\"%u.%u.%u.%u:%u\"", p[4], p[5], p[6], p[7],
+		         (unsigned)(p[2] << 8 | p[3]));
+		etl_strbuf_puts(b, s);
+	} else if (fam == 23 && n >= 24) {
+		etl_strbuf_put(b, "\"[", 2);
+		put_ipv6(b, p + 8);
+		snprintf(s, sizeof s, "]:%u\"", (unsigned)(p[2] << 8 | p[3]));
+		etl_strbuf_puts(b, s);
+	} else {
+		etl_strbuf_putc(b, '"');
+		etl_put_hexbytes(b, p, n);
+		etl_strbuf_putc(b, '"');
+	}
+}
+
+static uint64_t count_or_length(struct walk *w, const etl_prop *pr, bool length)
+{
+	uint16_t v = length ? pr->length : pr->count;
+	uint32_t flag = length ? ETL_PF_PARAM_LENGTH : ETL_PF_PARAM_COUNT;
+	if (!(pr->flags & flag))
+		return v;
+	if (v >= w->s->prop_count)
+		return 0;
+	return w->d->ints[v];
+}
+
+/* Decodes one element of a non-struct property at w->off; false when the
+ * payload ends inside it. */
+static bool decode_scalar(struct walk *w, const etl_prop *pr, size_t idx)
+{
+	const uint8_t *p = w->p + w->off;
+	size_t left = w->n - w->off;
+	etl_strbuf *b = w->b;
+	uint16_t in = pr->in_type;
+	unsigned size = 0;
+	uint64_t u = 0;
+	int64_t sv = 0;
+	bool is_signed = false;
+
+	switch (in) {
+	case ETL_IN_INT8: size = 1; is_signed = true; break;
+	case ETL_IN_UINT8: case ETL_IN_MOF_ANSICHAR: size = 1; break;
+	case ETL_IN_INT16: size = 2; is_signed = true; break;
+	case ETL_IN_UINT16: case ETL_IN_MOF_UNICODECHAR: size = 2; break;
+	case ETL_IN_INT32: size = 4; is_signed = true; break;
+	case ETL_IN_UINT32: case ETL_IN_HEXINT32: size = 4; break;
+	case ETL_IN_INT64: size = 8; is_signed = true; break;
+	case ETL_IN_UINT64: case ETL_IN_HEXINT64: size = 8; break;
+	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: size = w->ptr; break;
+	default: break;
+	}
+	if (size) {
+		if (left < size)
+			return false;
+		switch (size) {
+		case 1: u = p[0]; sv = (int8_t)p[0]; break;
+		case 2: u = etl_le16(p); sv = (int16_t)u; break;
+		case 4: u = etl_le32(p); sv = (int32_t)(uint32_t)u; break;
+		default: u = etl_le64(p); sv = (int64_t)u; break;
+		}
+		w->d->ints[idx] = u;
+		w->off += size;
+		if (in == ETL_IN_MOF_UNICODECHAR || in == ETL_IN_MOF_ANSICHAR) {
+			if (in == ETL_IN_MOF_UNICODECHAR)
+				put_utf16(b, &w->d->tmp, p, u ? 1 : 0);
+			else
+				put_ansi(b, &w->d->tmp, p, 1, false);
+			return true;
+		}
+		if (in == ETL_IN_UINT8 && pr->out_type == ETL_OUT_BOOLEAN) {
+			etl_strbuf_puts(b, u ? "true" : "false");
+			return true;
+		}
+		put_integer(w, pr, u, sv, is_signed, size);
+		return true;
+	}
+
+	switch (in) {
+	case ETL_IN_FLOAT: {
+		if (left < 4)
+			return false;
+		uint32_t x = etl_le32(p);
+		float f;
+		memcpy(&f, &x, 4);
+		put_double(b, f, true);
+		w->off += 4;
+		return true;
+	}
+	case ETL_IN_DOUBLE: {
+		if (left < 8)
+			return false;
+		uint64_t x = etl_le64(p);
+		double f;
+		memcpy(&f, &x, 8);
+		put_double(b, f, false);
+		w->off += 8;
+		return true;
+	}
+	case ETL_IN_BOOLEAN:
+		if (left < 4)
+			return false;
+		u = etl_le32(p);
+		w->d->ints[idx] = u;
+		if (pr->map && put_mapped(b, pr->map, u)) {
+		} else {
+			etl_strbuf_puts(b, u ? "true" : "false");
+		}
+		w->off += 4;
+		return true;
+	case ETL_IN_GUID: {
+		if (left < 16)
+			return false;
+		etl_guid g;
+		etl_read_guid(p, &g);
+		etl_strbuf_putc(b, '"');
+		etl_put_guid(b, &g);
+		etl_strbuf_putc(b, '"');
+		w->off += 16;
+		return true;
+	}
+	case ETL_IN_FILETIME: {
+		if (left < 8)
+			return false;
+		int64_t ft = (int64_t)etl_le64(p);
+		if (ft <= 0 || pr->out_type == ETL_OUT_ETWTIME) {
+			etl_put_i64(b, ft);
+		} else {
+			etl_strbuf_putc(b, '"');
+			etl_put_time(b, ft);
+			etl_strbuf_putc(b, '"');
+		}
+		w->off += 8;
+		return true;
+	}
+	case ETL_IN_SYSTEMTIME:
+		if (left < 16)
+			return false;
+		put_systemtime(b, p);
+		w->off += 16;
+		return true;
+	case ETL_IN_SID: {
+		if (left < 8)
+			return false;
+		size_t sz = 8 + 4 * (size_t)p[1];
+		if (left < sz)
+			return false;
+		put_sid(b, p, sz);
+		w->off += sz;
+		return true;
+	}
+	case ETL_IN_MOF_WBEMSID: {
+		/* u32 0 = no SID; else TOKEN_USER (2 pointers) then the SID */
+		if (left < 4)
+			return false;
+		if (etl_le32(p) == 0) {
+			etl_strbuf_puts(b, "null");
+			w->off += 4;
+			return true;
+		}
+		size_t pre = 2 * (size_t)w->ptr;
+		if (left < pre + 8)
+			return false;
+		size_t sz = 8 + 4 * (size_t)p[pre + 1];
+		if (left - pre < sz)
+			return false;
+		put_sid(b, p + pre, sz);
+		w->off += pre + sz;
+		return true;
+	}
+	case ETL_IN_X_IPV6:
+		if (left < 16)
+			return false;
+		etl_strbuf_putc(b, '"');
+		put_ipv6(b, p);
+		etl_strbuf_putc(b, '"');
+		w->off += 16;
+		return true;
+	case ETL_IN_UNICODESTRING:
+	case ETL_IN_MOF_NONNULLSTRING: {
+		uint64_t len = in == ETL_IN_UNICODESTRING ? count_or_length(w, pr, true) : 0;
+		size_t units, consumed;
+		if (len) {
+			if (len > left / 2)
+				return false;
+			units = etl_utf16_strnlen(p, (size_t)len, NULL);
+			consumed = (size_t)len * 2;
+		} else if (in == ETL_IN_MOF_NONNULLSTRING) {
+			units = etl_utf16_strnlen(p, left / 2, NULL);
+			consumed = left;
+		} else {
+			bool term;
+			units = etl_utf16_strnlen(p, left / 2, &term);
+			consumed = term ? 2 * units + 2 : left;
+		}
+		put_utf16(b, &w->d->tmp, p, units);
+		w->off += consumed;
+		return true;
+	}
+	case ETL_IN_ANSISTRING:
+	case ETL_IN_MOF_NONNULLANSISTRING: {
+		bool utf8 = pr->out_type == ETL_OUT_UTF8 || pr->out_type == ETL_OUT_XML ||
+		            pr->out_type == ETL_OUT_JSON;
+		uint64_t len = in == ETL_IN_ANSISTRING ? count_or_length(w, pr, true) : 0;
+		size_t consumed, shown;
+		if (len) {
+			if (len > left)
+				return false;
+			shown = consumed = (size_t)len;
+		} else if (in == ETL_IN_MOF_NONNULLANSISTRING) {
+			shown = consumed = left;
+		} else {
+			const uint8_t *z = memchr(p, 0, left);
+			shown = z ? (size_t)(z - p) : left;
+			consumed = z ? shown + 1 : left;
+		}
+		put_ansi(b, &w->d->tmp, p, shown, utf8);
+		w->off += consumed;
+		return true;
+	}
+	case ETL_IN_COUNTEDSTRING:
+	case ETL_IN_MOF_COUNTEDSTRING:
+	case ETL_IN_MOF_REVCOUNTEDSTRING: {
+		if (left < 2)
+			return false;
+		size_t bytes = in == ETL_IN_MOF_REVCOUNTEDSTRING ? (size_t)(p[0] << 8 | p[1])
+		                                                 : etl_le16(p);
+		if (bytes > left - 2)
+			return false;
+		put_utf16(b, &w->d->tmp, p + 2, etl_utf16_strnlen(p + 2, bytes / 2, NULL));
+		w->off += 2 + bytes;
+		return true;
+	}
+	case ETL_IN_COUNTEDANSISTRING:
+	case ETL_IN_MOF_COUNTEDANSISTRING:
+	case ETL_IN_MOF_REVCOUNTEDANSISTRING: {
+		if (left < 2)
+			return false;
+		size_t bytes = in == ETL_IN_MOF_REVCOUNTEDANSISTRING ? (size_t)(p[0] << 8 | p[1])
+		                                                     : etl_le16(p);
+		if (bytes > left - 2)
+			return false;
+		bool utf8 = pr->out_type == ETL_OUT_UTF8 || pr->out_type == ETL_OUT_XML ||
+		            pr->out_type == ETL_OUT_JSON;
+		put_ansi(b, &w->d->tmp, p + 2, bytes, utf8);
+		w->off += 2 + bytes;
+		return true;
+	}
+	case ETL_IN_COUNTEDBINARY:
+	case ETL_IN_MOF_HEXDUMP: {
+		size_t hdr = in == ETL_IN_COUNTEDBINARY ? 2 : 4;
+		if (left < hdr)
+			return false;
+		size_t bytes = hdr == 2 ? etl_le16(p) : etl_le32(p);
+		if (bytes > left - hdr)
+			return false;
+		etl_strbuf_putc(b, '"');
+		etl_put_hexbytes(b, p + hdr, bytes);
+		etl_strbuf_putc(b, '"');
+		w->off += hdr + bytes;
+		return true;
+	}
+	case ETL_IN_BINARY: {
+		uint64_t len = count_or_length(w, pr, true);
+		if (!len && pr->out_type == ETL_OUT_IPV6)
+			len = 16;
+		if (!len && !(pr->flags & ETL_PF_PARAM_LENGTH)) {
+			/* a binary without a length cannot be delimited */
+			w->bad = true;
+			return false;
+		}
+		if (len > left)
+			return false;
+		if (pr->out_type == ETL_OUT_IPV6 && len == 16) {
+			etl_strbuf_putc(b, '"');
+			put_ipv6(b, p);
+			etl_strbuf_putc(b, '"');
+		} else if (pr->out_type == ETL_OUT_SOCKETADDRESS) {
+			put_socket_address(b, p, (size_t)len);
+		} else {
+			etl_strbuf_putc(b, '"');
+			etl_put_hexbytes(b, p, (size_t)len);
+			etl_strbuf_putc(b, '"');
+		}
+		w->off += (size_t)len;
+		return true;
+	}
+	default:
+		w->bad = true;
+		return false;
+	}
+}
+
+static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigned depth,
+                         bool *stopped);
+
+/* Records where a top-level value's JSON text lies and what kind it is, for
+ * sinks that store each property in a typed column. */
+static bool note_value(etl_decoder *d, const etl_prop *pr, uint16_t index, size_t off,
+                       size_t len)
+{
+	etl_decoded *o = &d->out;
+	if (o->nvalues == o->cap_values) {
+		size_t cap = o->cap_values ? o->cap_values * 2 : 16;
+		struct etl_topval *nv = realloc(o->values, cap * sizeof(*nv));
+		if (!nv)
+			return false;
+		o->values = nv;
+		o->cap_values = cap;
+	}
+	const char *t = o->props.p + off;
+	etl_value_kind kind;
+	switch (len ? t[0] : 'n') {
+	case '"': kind = ETL_VALUE_TEXT; break;
+	case '[': case '{': kind = ETL_VALUE_JSON; break;
+	case 't': case 'f': kind = ETL_VALUE_BOOL; break;
+	case 'n': kind = ETL_VALUE_NULL; break;
+	default:
+		kind = memchr(t, '.', len) || memchr(t, 'e', len) || memchr(t, 'E', len)
+		           ? ETL_VALUE_REAL : ETL_VALUE_INTEGER;
+		break;
+	}
+	struct etl_topval *v = &o->values[o->nvalues++];
+	v->name = pr->name ? pr->name : "";
+	v->kind = kind;
+	v->prop = index;
+	v->off = off;
+	v->len = len;
+	return true;
+}
+
+static bool is_char_array(const etl_prop *pr)
+{
+	return (pr->in_type == ETL_IN_MOF_UNICODECHAR || pr->in_type == ETL_IN_MOF_ANSICHAR ||
+	        ((pr->in_type == ETL_IN_UINT16 || pr->in_type == ETL_IN_UINT8 ||
+	          pr->in_type == ETL_IN_INT8) &&
+	         pr->out_type == ETL_OUT_STRING));
+}
+
+/* One property (scalar, array or struct); false when the payload ended. */
+static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
+{
+	const etl_prop *pr = &w->s->props[i];
+	bool array = false;
+	uint64_t count = 1;
+	if (pr->flags & ETL_PF_COUNT_PREFIX) {
+		if (w->n - w->off < 2)
+			return false;
+		count = etl_le16(w->p + w->off);
+		w->off += 2;
+		array = true;
+	} else if (pr->flags & ETL_PF_PARAM_COUNT) {
+		count = count_or_length(w, pr, false);
+		array = true;
+	} else if (pr->flags & ETL_PF_TO_END) {
+		array = true;
+		count = MAX_ARRAY_ELEMENTS;
+	} else if ((pr->flags & ETL_PF_FIXED_COUNT) || pr->count > 1) {
+		count = pr->count;
+		array = true;
+	}
+	if (count > MAX_ARRAY_ELEMENTS)
+		count = MAX_ARRAY_ELEMENTS;
+	etl_strbuf *b = w->b;
+
+	if (array && !(pr->flags & ETL_PF_STRUCT) && is_char_array(pr)) {
+		/* an array of characters is one string */
+		size_t unit = pr->in_type == ETL_IN_UINT16 || pr->in_type == ETL_IN_MOF_UNICODECHAR ? 2 : 1;
+		size_t left = w->n - w->off;
+		size_t bytes = (pr->flags & ETL_PF_TO_END) ? left - left % unit : (size_t)count * unit;
+		if (bytes > left)
+			return false;
+		if (unit == 2)
+			put_utf16(b, &w->d->tmp, w->p + w->off, etl_utf16_strnlen(w->p + w->off, bytes / 2, NULL));
+		else
+			put_ansi(b, &w->d->tmp, w->p + w->off, bytes, false);
+		w->off += bytes;
+		return true;
+	}
+	if (array)
+		etl_strbuf_putc(b, '[');
+	bool ok = true;
+	for (uint64_t k = 0; k < count; k++) {
+		if ((pr->flags & ETL_PF_TO_END) && w->off >= w->n)
+			break;
+		if (k)
+			etl_strbuf_putc(b, ',');
+		if (pr->flags & ETL_PF_STRUCT) {
+			bool stopped = false;
+			etl_strbuf_putc(b, '{');
+			ok = decode_props(w, pr->struct_start, pr->struct_count, depth + 1, &stopped);
+			etl_strbuf_putc(b, '}');
+			if (!ok || stopped)
+				ok = false;
+		} else {
+			ok = decode_scalar(w, pr, i);
+			if (!ok)
+				etl_strbuf_puts(b, "null");
+		}
+		if (!ok)
+			break;
+	}
+	if (array)
+		etl_strbuf_putc(b, ']');
+	return ok;
+}
+
+/* Members first..first+count of one struct level.  *stopped is set when the
+ * payload ended cleanly between two properties (older, shorter layouts). */
+static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigned depth,
+                         bool *stopped)
+{
+	if (depth > ETL_SCHEMA_MAX_DEPTH || first > w->s->prop_count ||
+	    count > w->s->prop_count - first) {
+		w->bad = true;
+		return false;
+	}
+	etl_strbuf *b = w->b;
+	for (uint16_t k = 0; k < count; k++) {
+		uint16_t i = (uint16_t)(first + k);
+		if (depth == 0 && (w->s->flags & ETL_SF_STOP_AFTER) && i >= w->s->stop_after) {
+			*stopped = true;
+			return true;
+		}
+		if (w->off >= w->n) {
+			/* missing trailing properties: absent, not an error */
+			*stopped = true;
+			return true;
+		}
+		const etl_prop *pr = &w->s->props[i];
+		if (k)
+			etl_strbuf_putc(b, ',');
+		etl_put_json_string(b, pr->name ? pr->name : "", pr->name ? strlen(pr->name) : 0);
+		etl_strbuf_putc(b, ':');
+		size_t start = b->len;
+		if (!decode_prop(w, i, depth)) {
+			w->short_data = true;
+			return false;
+		}
+		if (depth == 0 && !note_value(w->d, pr, i, start, b->len - start))
+			b->failed = true;
+	}
+	return true;
+}
+
+/* EventSource manifest events carry their own envelope (decoding.md §7.2). */
+static void decode_manifest_event(etl_decoder *d, const etl_event *ev)
+{
+	etl_strbuf *b = &d->out.props;
+	if (ev->size < 8)
+		return;
+	const uint8_t *p = ev->data;
+	etl_strbuf_puts(b, "{\"Format\":");
+	etl_put_u64(b, p[0]);
+	etl_strbuf_puts(b, ",\"MajorVersion\":");
+	etl_put_u64(b, p[1]);
+	etl_strbuf_puts(b, ",\"MinorVersion\":");
+	etl_put_u64(b, p[2]);
+	etl_strbuf_puts(b, ",\"Magic\":");
+	etl_put_u64(b, p[3]);
+	etl_strbuf_puts(b, ",\"TotalChunks\":");
+	etl_put_u64(b, etl_le16(p + 4));
+	etl_strbuf_puts(b, ",\"ChunkNumber\":");
+	etl_put_u64(b, etl_le16(p + 6));
+	etl_strbuf_puts(b, ",\"Data\":");
+	etl_put_json_string(b, (const char *)p + 8, ev->size - 8);
+	etl_strbuf_putc(b, '}');
+	d->out.source = ETL_SRC_EVENTSOURCE;
+	d->out.complete = 1;
+	d->out.event_name = "ManifestData";
+}
+
+etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_decoded **out)
+{
+	if (!d || !ev || !out)
+		return ETL_ERR_ARG;
+	etl_decoded *o = &d->out;
+	o->schema = NULL;
+	o->source = ETL_SRC_NONE;
+	o->complete = 0;
+	o->fallback = 0;
+	o->provider_name = o->event_name = o->task_name = o->opcode_name = NULL;
+	o->props.len = 0;
+	o->props.failed = false;
+	o->nvalues = 0;
+	o->pid = ev->pid;
+	o->tid = ev->tid;
+	*out = o;
+
+	if (!d->prescanned)
+		feed_sources(d, ev);
+	if (d->schemas)
+		o->provider_name = etl_schemas_provider_name(d->schemas, &ev->provider);
+
+	bool ev_header = ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64;
+	if (ev_header && (ev->flags & ETL_EVF_STRING_ONLY)) {
+		etl_strbuf_puts(&o->props, "{\"String\":");
+		put_utf16(&o->props, &d->tmp, ev->data, etl_utf16_strnlen(ev->data, ev->size / 2, NULL));
+		etl_strbuf_putc(&o->props, '}');
+		o->source = ETL_SRC_STRING;
+		o->complete = 1;
+		return o->props.failed ? ETL_ERR_NOMEM : ETL_OK;
+	}
+	if (ev_header && is_eventsource_manifest(ev)) {
+		decode_manifest_event(d, ev);
+		return o->props.failed ? ETL_ERR_NOMEM : ETL_OK;
+	}
+
+	const struct plan *pl = lookup(d, ev);
+	const etl_schema *s = pl ? pl->schema : NULL;
+	if (s) {
+		o->schema = s;
+		o->source = s->source;
+		o->fallback = pl->fallback;
+		if (s->provider_name)
+			o->provider_name = s->provider_name;
+		o->event_name = s->event_name;
+		o->task_name = s->task_name;
+		o->opcode_name = s->opcode_name;
+		if (s->prop_count > d->ints_cap) {
+			uint64_t *ni = realloc(d->ints, s->prop_count * sizeof(*ni));
+			if (!ni)
+				return ETL_ERR_NOMEM;
+			d->ints = ni;
+			d->ints_cap = s->prop_count;
+		}
+		if (s->prop_count)
+			memset(d->ints, 0, s->prop_count * sizeof(*d->ints));
+		struct walk w = { d, ev, s, ev->data, ev->size, 0, ev->pointer_size ? ev->pointer_size : 8,
+		                  false, false, &o->props };
+		bool stopped = false;
+		etl_strbuf_putc(&o->props, '{');
+		bool ok = decode_props(&w, 0, s->top_count, 0, &stopped);
+		etl_strbuf_putc(&o->props, '}');
+		o->complete = ok && !w.bad && w.off == w.n;
+		if (ev->pid == ETL_NO_ID || ev->tid == ETL_NO_ID) {
+			if (pl->tid_prop >= 0 && o->tid == ETL_NO_ID && ok)
+				o->tid = (uint32_t)d->ints[pl->tid_prop];
+			if (pl->pid_prop >= 0 && o->pid == ETL_NO_ID && ok)
+				o->pid = (uint32_t)d->ints[pl->pid_prop];
+		}
+	}
+	/* the thread -> process map: from thread events and from any header
+	 * that carries both ids */
+	if (etl_guid_equal(&ev->provider, &thread_guid) &&
+	    (ev->opcode == 1 || ev->opcode == 3) && ev->size >= 8)
+		tmap_put(d, etl_le32(ev->data + 4), etl_le32(ev->data));
+	else if (ev->pid != ETL_NO_ID && ev->tid != ETL_NO_ID)
+		tmap_put(d, ev->tid, ev->pid);
+	if (o->pid == ETL_NO_ID && o->tid != ETL_NO_ID)
+		o->pid = tmap_get(d, o->tid);
+	return o->props.failed ? ETL_ERR_NOMEM : ETL_OK;
+}
+
+/* ---- accessors ----------------------------------------------------------------------- */
+
+const char *etl_decoded_provider_name(const etl_decoded *d) { return d ? d->provider_name : NULL; }
+const char *etl_decoded_event_name(const etl_decoded *d) { return d ? d->event_name : NULL; }
+const char *etl_decoded_task_name(const etl_decoded *d) { return d ? d->task_name : NULL; }
+const char *etl_decoded_opcode_name(const etl_decoded *d) { return d ? d->opcode_name : NULL; }
+int etl_decoded_complete(const etl_decoded *d) { return d ? d->complete : 0; }
+uint32_t etl_decoded_pid(const etl_decoded *d) { return d ? d->pid : ETL_NO_ID; }
+uint32_t etl_decoded_tid(const etl_decoded *d) { return d ? d->tid : ETL_NO_ID; }
+
+const char *etl_decoded_schema(const etl_decoded *d)
+{
+	if (!d || (d->source == ETL_SRC_NONE))
+		return "none";
+	return etl_schema_source_name(d->source);
+}
+
+const char *etl_decoded_props_json(const etl_decoded *d, size_t *len)
+{
+	if (!d || !d->props.len) {
+		if (len)
+			*len = 2;
+		return "{}";
+	}
+	if (len)
+		*len = d->props.len;
+	return d->props.p;
+}
+
+size_t etl_decoded_values(const etl_decoded *cd, const etl_value **values)
+{
+	if (!cd || !cd->nvalues) {
+		if (values)
+			*values = NULL;
+		return 0;
+	}
+	etl_decoded *d = (etl_decoded *)cd;
+	/* the public view points into the props text, which may have moved */
+	if (d->cap_pub < d->nvalues) {
+		etl_value *p = realloc(d->pub, d->nvalues * sizeof(*p));
+		if (!p)
+			return 0;
+		d->pub = p;
+		d->cap_pub = d->nvalues;
+	}
+	for (size_t i = 0; i < d->nvalues; i++) {
+		d->pub[i].name = d->values[i].name;
+		d->pub[i].kind = d->values[i].kind;
+		d->pub[i].json = d->props.p + d->values[i].off;
+		d->pub[i].json_len = d->values[i].len;
+	}
+	if (values)
+		*values = d->pub;
+	return d->nvalues;
+}
