@@ -1,0 +1,47 @@
+/*
+ * sink.h - output sinks (private): one vtable, one file per format.
+ */
+#ifndef ETLKIT_SINK_H
+#define ETLKIT_SINK_H
+
+#ifndef ETLKIT_INTERNAL
+#error "sink.h is private to libetlkit"
+#endif
+
+#include "private.h"
+#include <stdio.h>
+
+struct etl_decoded;
+
+typedef struct etl_sink_vtable {
+	const char *name;
+	size_t state_size;
+	etl_status (*write)(etl_sink *s, const etl_event *ev, const struct etl_decoded *d);
+	etl_status (*finish)(etl_sink *s);
+} etl_sink_vtable;
+
+struct etl_sink {
+	const etl_sink_vtable *vt;
+	FILE *fp;
+	unsigned flags;
+	etl_strbuf line;
+	const etl_trace *trace;
+	void *state;
+	char errmsg[256];
+};
+
+extern const etl_sink_vtable etl_sink_jsonl;
+extern const etl_sink_vtable etl_sink_text;
+
+/* Shared formatting helpers (sink.c). */
+void etl_put_u64(etl_strbuf *b, uint64_t v);
+void etl_put_i64(etl_strbuf *b, int64_t v);
+void etl_put_hex64(etl_strbuf *b, uint64_t v); /* 0x... lowercase */
+void etl_put_hexbytes(etl_strbuf *b, const uint8_t *p, size_t n);
+void etl_put_guid(etl_strbuf *b, const etl_guid *g);
+void etl_put_json_string(etl_strbuf *b, const char *s, size_t n);
+void etl_put_time(etl_strbuf *b, int64_t filetime);
+/* Return addresses of a STACK_TRACE32/64 extended item, or 0 frames. */
+size_t etl_event_stack(const etl_event *ev, const uint8_t **frames, unsigned *width);
+
+#endif

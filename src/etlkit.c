@@ -1,0 +1,53 @@
+/*
+ * etlkit.c - the command-line tool: dispatch to one subcommand per file.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const struct {
+	const char *name;
+	cli_command_fn fn;
+	const char *summary;
+} commands[] = {
+	{ "dump", cmd_dump, "print events in time order (JSON Lines or text)" },
+	{ "info", cmd_info, "show the logfile header and what a trace contains" },
+	// { "schema", cmd_schema, "list known providers and events, show an event's fields" },
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+	        "Usage: etlkit COMMAND [OPTIONS] FILE...\n"
+	        "Read Windows Event Trace Log (.etl) files on any platform.\n\n"
+	        "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp,
+	        "\nRun 'etlkit COMMAND --help' for a command's options.\n"
+	        "Exit status: 0 ok, 1 error, 2 usage error, 3 some input was damaged.\n"
+	        "See etlkit(1) for details.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("etlkit %s\n", etl_version());
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "etlkit: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}
