@@ -15,6 +15,7 @@
  */
 #define ETLKIT_INTERNAL
 #include "decode.h"
+#include "lznt1.h"
 #include "sink.h"
 
 #include <math.h>
@@ -28,6 +29,10 @@
 static const etl_guid eventmetadata_guid = {
 	0xbbccf6c1, 0x6cd1, 0x48c4, { 0x80, 0xff, 0x83, 0x94, 0x82, 0xe3, 0x76, 0x71 }
 };
+static const etl_guid winsat_guid = {
+	0xed54dff8, 0xc409, 0x4cf6, { 0xbf, 0x83, 0x05, 0xe1, 0xe6, 0x1a, 0x09, 0xc4 }
+};
+#define WINSAT_MAX_XML (16u << 20)
 static const etl_guid thread_guid = {
 	0x3d6fa8d1, 0xfe05, 0x11d0, { 0x9d, 0xda, 0x00, 0xc0, 0x4f, 0xd7, 0xba, 0x7c }
 };
@@ -70,6 +75,8 @@ struct etl_decoder {
 	etl_decoded out;
 	char err[256];
 	etl_strbuf tmp;
+	uint8_t *inflate;        /* WinSat XML after LZNT1 */
+	size_t inflate_cap;
 };
 
 enum { FAM_MANIFEST = 1, FAM_CLASSIC = 2, FAM_TL = 3 };
@@ -214,6 +221,7 @@ void etl_decoder_free(etl_decoder *d)
 	free(d->plans.slots);
 	free(d->tmap);
 	free(d->ints);
+	free(d->inflate);
 	etl_strbuf_free(&d->out.props);
 	free(d->out.values);
 	free(d->out.pub);
@@ -385,8 +393,60 @@ struct walk {
 	unsigned ptr;           /* pointer size of the event */
 	bool short_data;        /* the payload ended inside a property */
 	bool bad;               /* a property could not be decoded */
+	bool aligned;           /* lay struct array elements out as C structs */
+	bool open_tail;         /* let a trailing fixed-size array run to the end */
+	size_t base;            /* start of the struct element being aligned */
 	etl_strbuf *b;
 };
+
+/* Natural size and alignment of a fixed-size in-type; 0 when variable. */
+static unsigned fixed_size(const etl_prop *pr, unsigned ptr)
+{
+	switch (pr->in_type) {
+	case ETL_IN_INT8: case ETL_IN_UINT8: case ETL_IN_MOF_ANSICHAR: return 1;
+	case ETL_IN_INT16: case ETL_IN_UINT16: case ETL_IN_MOF_UNICODECHAR: return 2;
+	case ETL_IN_INT32: case ETL_IN_UINT32: case ETL_IN_HEXINT32: case ETL_IN_FLOAT:
+	case ETL_IN_BOOLEAN: return 4;
+	case ETL_IN_INT64: case ETL_IN_UINT64: case ETL_IN_HEXINT64: case ETL_IN_DOUBLE:
+	case ETL_IN_FILETIME: return 8;
+	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: return ptr;
+	default: return 0;
+	}
+}
+
+/* Alignment of a struct whose members are all fixed-size scalars (the C
+ * layout some producers memcpy, e.g. the .NET runtime's GC struct arrays);
+ * 0 when it has other members. */
+static unsigned struct_alignment(const etl_schema *s, const etl_prop *pr, unsigned ptr)
+{
+	unsigned align = 1;
+	if (pr->struct_start > s->prop_count || pr->struct_count > s->prop_count - pr->struct_start)
+		return 0;
+	for (unsigned k = 0; k < pr->struct_count; k++) {
+		const etl_prop *m = &s->props[pr->struct_start + k];
+		if (m->flags & (ETL_PF_STRUCT | ETL_PF_PARAM_COUNT | ETL_PF_COUNT_PREFIX | ETL_PF_TO_END))
+			return 0;
+		if (m->count > 1 || (m->flags & ETL_PF_FIXED_COUNT))
+			return 0;
+		unsigned sz = fixed_size(m, ptr);
+		if (!sz)
+			return 0;
+		if (sz > align)
+			align = sz;
+	}
+	return align;
+}
+
+/* Pads to a multiple of a from the start of the current struct element (the
+ * producer copied a C struct array to an arbitrary offset of the payload). */
+static void align_to(struct walk *w, unsigned a)
+{
+	if (a > 1) {
+		size_t r = (w->off - w->base) % a;
+		if (r)
+			w->off += a - r;
+	}
+}
 
 static void put_utf16(etl_strbuf *b, etl_strbuf *tmp, const uint8_t *p, size_t units)
 {
@@ -926,6 +986,14 @@ static bool decode_scalar(struct walk *w, const etl_prop *pr, size_t idx)
 
 static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigned depth,
                          bool *stopped);
+static uint64_t count_or_length(struct walk *w, const etl_prop *pr, bool length);
+
+/* An array whose count, already decoded, is zero takes no payload bytes, so
+ * it is present (and empty) even at the very end of the payload. */
+static bool needs_no_bytes(struct walk *w, const etl_prop *pr)
+{
+	return (pr->flags & ETL_PF_PARAM_COUNT) && count_or_length(w, pr, false) == 0;
+}
 
 /* Records where a top-level value's JSON text lies and what kind it is, for
  * sinks that store each property in a typed column. */
@@ -976,6 +1044,19 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 	const etl_prop *pr = &w->s->props[i];
 	bool array = false;
 	uint64_t count = 1;
+	if (pr->flags & ETL_PF_CUSTOM) {
+		/* TraceLogging custom-serialized: u16 size, then opaque bytes */
+		if (w->n - w->off < 2)
+			return false;
+		size_t bytes = etl_le16(w->p + w->off);
+		if (bytes > w->n - w->off - 2)
+			return false;
+		etl_strbuf_putc(w->b, '"');
+		etl_put_hexbytes(w->b, w->p + w->off + 2, bytes);
+		etl_strbuf_putc(w->b, '"');
+		w->off += 2 + bytes;
+		return true;
+	}
 	if (pr->flags & ETL_PF_COUNT_PREFIX) {
 		if (w->n - w->off < 2)
 			return false;
@@ -991,6 +1072,16 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 	} else if ((pr->flags & ETL_PF_FIXED_COUNT) || pr->count > 1) {
 		count = pr->count;
 		array = true;
+		/* a fixed count on the last property is often nominal: MOF open
+		 * arrays (Stack1..Stack32) and the CLR's two-frame ClrStackWalk carry
+		 * as many elements as the payload holds */
+		if (w->open_tail && depth == 0 && i + 1u == w->s->top_count &&
+		    !(pr->flags & ETL_PF_STRUCT)) {
+			unsigned sz = fixed_size(pr, w->ptr);
+			size_t left = w->n - w->off;
+			if (sz && left % sz == 0)
+				count = left / sz;
+		}
 	}
 	if (count > MAX_ARRAY_ELEMENTS)
 		count = MAX_ARRAY_ELEMENTS;
@@ -1020,9 +1111,14 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 			etl_strbuf_putc(b, ',');
 		if (pr->flags & ETL_PF_STRUCT) {
 			bool stopped = false;
+			unsigned a = w->aligned ? struct_alignment(w->s, pr, w->ptr) : 0;
+			size_t outer = w->base;
+			w->base = w->off;
 			etl_strbuf_putc(b, '{');
 			ok = decode_props(w, pr->struct_start, pr->struct_count, depth + 1, &stopped);
 			etl_strbuf_putc(b, '}');
+			align_to(w, a);
+			w->base = outer;
 			if (!ok || stopped)
 				ok = false;
 		} else {
@@ -1055,12 +1151,14 @@ static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigne
 			*stopped = true;
 			return true;
 		}
-		if (w->off >= w->n) {
+		if (w->off >= w->n && !needs_no_bytes(w, &w->s->props[first + k])) {
 			/* missing trailing properties: absent, not an error */
 			*stopped = true;
 			return true;
 		}
 		const etl_prop *pr = &w->s->props[i];
+		if (w->aligned && depth > 0)
+			align_to(w, fixed_size(pr, w->ptr));
 		if (k)
 			etl_strbuf_putc(b, ',');
 		etl_put_json_string(b, pr->name ? pr->name : "", pr->name ? strlen(pr->name) : 0);
@@ -1073,6 +1171,59 @@ static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigne
 		if (depth == 0 && !note_value(w->d, pr, i, start, b->len - start))
 			b->failed = true;
 	}
+	return true;
+}
+
+/* WinSat events of merged traces (decoding.md §8.4): u32 State, u32
+ * UncompressedSize, then LZNT1 data inflating to that many bytes of UTF-16
+ * XML.  False when the payload does not have that form. */
+static bool decode_winsat(etl_decoder *d, const etl_event *ev)
+{
+	static const struct {
+		uint8_t opcode;
+		const char *name;
+	} types[] = { { 33, "WinSPR" }, { 35, "Metrics" }, { 37, "SystemConfig" } };
+	const char *name = NULL;
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (ev->opcode == types[i].opcode)
+			name = types[i].name;
+	if (!name || ev->size < 8)
+		return false;
+	uint32_t state = etl_le32(ev->data), usize = etl_le32(ev->data + 4);
+	if (usize > WINSAT_MAX_XML || usize % 2)
+		return false;
+	if (usize > d->inflate_cap) {
+		uint8_t *p = realloc(d->inflate, usize);
+		if (!p)
+			return false;
+		d->inflate = p;
+		d->inflate_cap = usize;
+	}
+	size_t got = 0;
+	if (etl_lznt1_decompress(ev->data + 8, ev->size - 8, d->inflate, usize, &got) != ETL_OK ||
+	    got != usize)
+		return false;
+	etl_strbuf *b = &d->out.props;
+	etl_strbuf_lit(b, "{\"State\":");
+	etl_put_u64(b, state);
+	etl_strbuf_lit(b, ",\"UncompressedSize\":");
+	etl_put_u64(b, usize);
+	etl_strbuf_lit(b, ",\"Xml\":");
+	size_t units = usize / 2;
+	/* skip a byte order mark */
+	const uint8_t *x = d->inflate;
+	if (units && etl_le16(x) == 0xFEFF) {
+		x += 2;
+		units--;
+	}
+	put_utf16(b, &d->tmp, x, etl_utf16_strnlen(x, units, NULL));
+	etl_strbuf_putc(b, '}');
+	d->out.source = ETL_SRC_MOF;
+	d->out.complete = 1;
+	d->out.provider_name = "WinSat";
+	d->out.task_name = "WinSat";
+	d->out.opcode_name = name;
+	d->out.event_name = name;
 	return true;
 }
 
@@ -1139,6 +1290,13 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 		return o->props.failed ? ETL_ERR_NOMEM : ETL_OK;
 	}
 
+	if ((ev->header == ETL_HDR_FULL32 || ev->header == ETL_HDR_FULL64) &&
+	    etl_guid_equal(&ev->provider, &winsat_guid)) {
+		if (decode_winsat(d, ev))
+			return o->props.failed ? ETL_ERR_NOMEM : ETL_OK;
+		o->props.len = 0;
+	}
+
 	const struct plan *pl = lookup(d, ev);
 	const etl_schema *s = pl ? pl->schema : NULL;
 	if (s) {
@@ -1159,13 +1317,46 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 		}
 		if (s->prop_count)
 			memset(d->ints, 0, s->prop_count * sizeof(*d->ints));
-		struct walk w = { d, ev, s, ev->data, ev->size, 0, ev->pointer_size ? ev->pointer_size : 8,
-		                  false, false, &o->props };
-		bool stopped = false;
-		etl_strbuf_putc(&o->props, '{');
-		bool ok = decode_props(&w, 0, s->top_count, 0, &stopped);
-		etl_strbuf_putc(&o->props, '}');
-		o->complete = ok && !w.bad && w.off == w.n;
+		/* the plain layout first; when it leaves bytes over, the two known
+		 * producer layouts the schema does not describe: C-aligned struct
+		 * arrays, then a trailing array longer than its declared count */
+		static const bool modes[][2] = { { false, false }, { true, false }, { false, true } };
+		bool ok = false;
+		struct walk w;
+		for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+			if (m) {
+				o->props.len = 0;
+				o->nvalues = 0;
+				memset(d->ints, 0, s->prop_count * sizeof(*d->ints));
+			}
+			w = (struct walk){ d, ev, s, ev->data, ev->size, 0,
+			                   ev->pointer_size ? ev->pointer_size : 8, false, false,
+			                   modes[m][0], modes[m][1], 0, &o->props };
+			bool stopped = false;
+			etl_strbuf_putc(&o->props, '{');
+			ok = decode_props(&w, 0, s->top_count, 0, &stopped);
+			etl_strbuf_putc(&o->props, '}');
+			o->complete = ok && !w.bad && w.off == w.n;
+			if (o->complete)
+				break;
+			/* only bytes left over call for another layout */
+			if (m == 0 && (!ok || w.bad || w.off >= w.n))
+				break;
+		}
+		if (!o->complete && (w.aligned || w.open_tail)) {
+			/* none fitted: report the plain reading */
+			o->props.len = 0;
+			o->nvalues = 0;
+			memset(d->ints, 0, s->prop_count * sizeof(*d->ints));
+			w = (struct walk){ d, ev, s, ev->data, ev->size, 0,
+			                   ev->pointer_size ? ev->pointer_size : 8, false, false,
+			                   false, false, 0, &o->props };
+			bool stopped = false;
+			etl_strbuf_putc(&o->props, '{');
+			ok = decode_props(&w, 0, s->top_count, 0, &stopped);
+			etl_strbuf_putc(&o->props, '}');
+			o->complete = false;
+		}
 		if (ev->pid == ETL_NO_ID || ev->tid == ETL_NO_ID) {
 			if (pl->tid_prop >= 0 && o->tid == ETL_NO_ID && ok)
 				o->tid = (uint32_t)d->ints[pl->tid_prop];

@@ -104,7 +104,7 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	str_or_null(b, d ? d->opcode_name : NULL);
 	key(b, "schema");
 	etl_strbuf_putc(b, '"');
-	etl_strbuf_puts(b, d && d->schema ? etl_schema_source_name(d->source) : "none");
+	etl_strbuf_puts(b, d && d->source != ETL_SRC_NONE ? etl_schema_source_name(d->source) : "none");
 	etl_strbuf_putc(b, '"');
 	key(b, "payload_size");
 	etl_put_u64(b, ev->size);
