@@ -203,6 +203,7 @@ struct mevent {
 
 struct mprov {
 	const char *name, *guid, *message, *symbol;
+	bool dumped;
 	int line;
 	struct ptrvec channels, levels, tasks, opcodes, keywords, maps, templates, events;
 };
@@ -471,6 +472,10 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **a)
 		p->guid = dup(P, att(a, "guid"));
 		p->message = dup(P, att(a, "message"));
 		p->symbol = dup(P, att(a, "symbol"));
+		/* `source` (Xml / Wbem, TDH's decoding source) is no manifest
+		 * attribute: it marks a provider dumped from TDH's view, whose
+		 * layouts are lossy (decoding.md §4.7.5) */
+		p->dumped = att(a, "source") != NULL;
 		p->line = (int)XML_GetCurrentLineNumber(P->xp);
 		push(P, &P->provs, p);
 		P->prov = p;
@@ -1042,9 +1047,33 @@ struct pctx {                       /* lookups of one provider */
 	struct smap channels, channels_by_name, levels, tasks, opcodes, keywords, maps,
 	            templates;
 	bool mof;                   /* a "Windows Kernel" dump: MOF classes */
+	bool dumped;                /* from a lossy TDH dump */
 	etl_guid guid;
 	const char *display;
 };
+
+/* Fields that published manifests declare as UInt32 but whose producers write
+ * pointer-sized values: Microsoft-Windows-Kernel-Network's connection id is the
+ * kernel's connection pointer, as in the classic TcpIp/UdpIp classes
+ * (decoding.md §4.6, §5.2); the manifest shipped for Windows 7 and the
+ * dumped one both say UInt32, and 64-bit traces carry 8 bytes. */
+static const struct {
+	etl_guid provider;
+	const char *name;
+} pointer_corrections[] = {
+	{ { 0x7dd42a49, 0x5329, 0x4832, { 0x8d, 0xfd, 0x43, 0xd9, 0x79, 0x15, 0x3a, 0x88 } }, "connid" },
+};
+
+static bool is_pointer_correction(const etl_guid *provider, const char *name, uint16_t in)
+{
+	if (!name || (in != ETL_IN_UINT32 && in != ETL_IN_HEXINT32))
+		return false;
+	for (size_t i = 0; i < sizeof pointer_corrections / sizeof pointer_corrections[0]; i++)
+		if (etl_guid_equal(provider, &pointer_corrections[i].provider) &&
+		    !strcmp(name, pointer_corrections[i].name))
+			return true;
+	return false;
+}
 
 static void compile_template(struct mparse *P, struct pctx *C, struct mtmpl *t)
 {
@@ -1161,6 +1190,10 @@ static void compile_template(struct mparse *P, struct pctx *C, struct mtmpl *t)
 				uint16_t o = find_outtype(m->outtype);
 				if (o)
 					p->out_type = o;
+			}
+			if (!collapsed && is_pointer_correction(&C->guid, m->name, p->in_type)) {
+				p->in_type = ETL_IN_POINTER;
+				p->out_type = ETL_OUT_HEXINT64;
 			}
 			if (!p->out_type)
 				p->out_type = default_outtype(p->in_type);
@@ -1417,6 +1450,8 @@ static void register_event(struct mparse *P, struct mprov *pv, struct pctx *C,
 	sc.provider = C->guid;
 	sc.provider_name = C->display;
 	sc.source = (uint8_t)(C->mof ? ETL_SRC_MOF : P->source);
+	if (C->dumped)
+		sc.flags |= ETL_SF_DUMPED;
 
 	uint64_t value, version = 0;
 	if (!parse_num(e->value, C->mof ? 255 : UINT16_MAX, &value)) {
@@ -1621,6 +1656,7 @@ static void register_provider(struct mparse *P, struct mprov *pv)
 	P->providers++;
 	/* the dumped MOF classes (decoding.md §4.7.5) */
 	C.mof = pv->name && strcasecmp(pv->name, "Windows Kernel") == 0;
+	C.dumped = pv->dumped;
 	C.display = display(P, pv->message, pv->name);
 	if (C.display)
 		etl_schemas_set_provider_name(P->store, &C.guid, C.display);

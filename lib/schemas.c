@@ -28,6 +28,11 @@
  * files get a cheap text scan for <provider ... guid="{...}">.  The first
  * lookup of a GUID parses its pending files, in the order they were added.
  *
+ * MOF lookups also consult the built-in kernel table (lib/kernel_schema.c):
+ * a user's exact version first, then the built-in exact version (which also
+ * beats a dumped "Windows Kernel" manifest, ETL_SF_DUMPED: the table is those
+ * dumps with their losses corrected), then the closest version of either.
+ *
  * Memory: schemas, names and maps live in the store's arena until
  * etl_schemas_free(); the tables and the pending-file list are malloc'd.
  */
@@ -326,8 +331,11 @@ etl_status etl_schemas_put(etl_schemas *s, const etl_schema *sc)
 		return full ? ETL_ERR_LIMIT : ETL_ERR_NOMEM;
 	}
 	/* an older source (a lazily parsed directory file) never replaces what a
-	 * newer one registered */
+	 * newer one registered, and a lossy dumped manifest never replaces a
+	 * complete one, whatever the order */
 	if (!created && sl->seq > seq)
+		return ETL_OK;
+	if (!created && (sc->flags & ETL_SF_DUMPED) && !(sl->v.sc->flags & ETL_SF_DUMPED))
 		return ETL_OK;
 	/* keep a copy, so callers may build the record on their stack */
 	etl_schema *copy = etl_arena_alloc(s->arena, sizeof(*copy));

@@ -93,19 +93,21 @@ etl_schemas *cli_load_schemas(struct cli_common *c)
 		cli_error("out of memory");
 		return NULL;
 	}
-	for (size_t i = 0; i < c->nmanifests; i++) {
-		if (etl_schemas_add_manifest(s, c->manifests[i]) != ETL_OK) {
+	for (size_t i = 0; i < c->nmanifests + c->nmofs; i++) {
+		bool mof = i >= c->nmanifests;
+		const char *path = mof ? c->mofs[i - c->nmanifests] : c->manifests[i];
+		char before[1024];
+		snprintf(before, sizeof before, "%s", etl_schemas_errmsg(s));
+		etl_status st = mof ? etl_schemas_add_mof(s, path) : etl_schemas_add_manifest(s, path);
+		if (st != ETL_OK) {
 			cli_error("%s", etl_schemas_errmsg(s));
 			etl_schemas_free(s);
 			return NULL;
 		}
-	}
-	for (size_t i = 0; i < c->nmofs; i++) {
-		if (etl_schemas_add_mof(s, c->mofs[i]) != ETL_OK) {
-			cli_error("%s", etl_schemas_errmsg(s));
-			etl_schemas_free(s);
-			return NULL;
-		}
+		/* a usable file may still have had parts skipped: say so */
+		const char *msg = etl_schemas_errmsg(s);
+		if (msg[0] && strcmp(msg, before) != 0 && !c->quiet)
+			fprintf(stderr, "etlkit: warning: %s\n", msg);
 	}
 	return s;
 }
