@@ -342,6 +342,49 @@ etl_status etl_schemas_add_manifest(etl_schemas *s, const char *path);
 etl_status etl_schemas_add_mof(etl_schemas *s, const char *path);
 const char *etl_schemas_errmsg(const etl_schemas *s);
 
+/* ---- schema introspection ------------------------------------------------------ */
+
+/* One event's schema (TdhGetEventInformation's TRACE_EVENT_INFO): owned by the
+ * store or decoder it came from, valid as long as that lives. */
+typedef struct etl_event_schema etl_event_schema;
+
+typedef int (*etl_event_schema_fn)(void *ctx, const etl_event_schema *e);
+enum {
+	ETL_SCHEMAS_BUILTIN = 1u << 0  /* also the built-in kernel classes */
+};
+/* Calls fn for every event schema of the store (reading every manifest of
+ * indexed directories); stops when fn returns non-zero and returns that. */
+int etl_schemas_foreach(etl_schemas *s, unsigned flags, etl_event_schema_fn fn, void *ctx);
+/* The schema an event was decoded with, or NULL. */
+const etl_event_schema *etl_decoded_event_schema(const etl_decoded *d);
+
+typedef struct etl_event_schema_info {
+	etl_guid provider;        /* provider, or class GUID of classic events */
+	int classic;              /* keyed by (class, opcode, version), not id */
+	uint16_t id;
+	uint8_t version, channel, level, opcode;
+	uint16_t task;
+	uint64_t keywords;
+	const char *source;       /* "manifest", "mof", "tracelogging", ... */
+	const char *provider_name, *event_name, *task_name, *opcode_name;
+	const char *level_name, *channel_name, *keywords_name, *message;
+	size_t field_count;       /* fields, struct members included */
+} etl_event_schema_info;
+void etl_event_schema_describe(const etl_event_schema *e, etl_event_schema_info *out);
+
+typedef struct etl_field_info {
+	const char *name;
+	unsigned depth;           /* 0 top level, 1 member of a struct, ... */
+	const char *in_type;      /* "UnicodeString", "UInt32", "Struct", ... */
+	const char *out_type;     /* "xs:string", "win:HexInt32", ... or "" */
+	char count[80];           /* "" scalar, "4", "=FieldName", "u16 prefix", "to end" */
+	char length[80];          /* "" natural, "16", "=FieldName" */
+	const char *map;          /* value/bit map name, or NULL */
+} etl_field_info;
+/* The i-th field in declaration order (members right after their struct);
+ * 0 past the end.  The name and type strings belong to e. */
+int etl_event_schema_field(const etl_event_schema *e, size_t i, etl_field_info *out);
+
 /* ---- output sinks ------------------------------------------------------------- */
 
 /* A sink formats events: "jsonl" (the canonical JSON Lines form) or "text" (one

@@ -2519,3 +2519,13 @@ const etl_schema *etl_kernel_schema_find(const etl_guid *class_guid, uint8_t opc
 		*fallback = true;
 	return best;
 }
+
+const etl_schema *etl_kernel_schema_at(size_t i)
+{
+	for (size_t c = 0; c < sizeof(kclasses) / sizeof(kclasses[0]); c++) {
+		if (i < kclasses[c].count)
+			return &kclasses[c].events[i];
+		i -= kclasses[c].count;
+	}
+	return NULL;
+}

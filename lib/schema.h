@@ -289,4 +289,15 @@ etl_status etl_eventsource_feed(etl_eventsource *es, etl_schemas *s,
                                 const uint8_t *payload, size_t n,
                                 char *err, size_t errsz);
 
+/* ---- iteration (lib/schemas.c, lib/kernel_schema.c) ---------------------------- */
+
+/* Calls fn for every schema the store holds (parsing every lazily indexed
+ * manifest first) and, when builtin, every built-in kernel schema the store
+ * does not override; stops at the first non-zero return and returns it. */
+typedef int (*etl_schema_visit_fn)(void *ctx, const etl_schema *sc);
+int etl_schemas_visit(etl_schemas *s, bool builtin, etl_schema_visit_fn fn, void *ctx);
+
+/* The i-th entry of the built-in kernel table; NULL past the end. */
+const etl_schema *etl_kernel_schema_at(size_t i);
+
 #endif /* ETLKIT_SCHEMA_H */

@@ -865,3 +865,43 @@ const char *etl_schemas_provider_name(etl_schemas *s, const etl_guid *provider)
 	const struct slot *sl = tab_find(&s->names, provider, 0);
 	return sl ? sl->v.name : NULL;
 }
+
+/* ---- iteration -------------------------------------------------------------------- */
+
+int etl_schemas_visit(etl_schemas *s, bool builtin, etl_schema_visit_fn fn, void *ctx)
+{
+	if (!s || !fn)
+		return 0;
+	/* every lazily indexed file first, so that the listing is complete */
+	for (size_t i = 0; i < s->nfiles; i++) {
+		if (s->files[i].parsed)
+			continue;
+		s->files[i].parsed = true;
+		(void)parse_manifest_file(s, s->files[i].path, s->files[i].seq);
+	}
+	const struct table *tabs[2] = { &s->man, &s->mof };
+	for (int k = 0; k < 2; k++) {
+		const struct table *t = tabs[k];
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->slots[i].used || !t->slots[i].v.sc)
+				continue;
+			int r = fn(ctx, t->slots[i].v.sc);
+			if (r)
+				return r;
+		}
+	}
+	if (builtin) {
+		/* built-in classes the store does not override */
+		for (size_t i = 0;; i++) {
+			const etl_schema *sc = etl_kernel_schema_at(i);
+			if (!sc)
+				break;
+			if (tab_find(&s->mof, &sc->provider, (uint32_t)sc->opcode << 8 | sc->version))
+				continue;
+			int r = fn(ctx, sc);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}

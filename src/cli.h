@@ -49,6 +49,9 @@ bool cli_add_manifest_env(struct cli_common *c);
 etl_schemas *cli_load_schemas(struct cli_common *c);
 void cli_common_free(struct cli_common *c);
 
+/* Writes s as a JSON string (quoted, escaped). */
+void cli_put_json(FILE *fp, const char *s);
+
 /* Total damaged buffers and records over the files of a trace. */
 uint64_t cli_damage(const etl_trace *t);
 

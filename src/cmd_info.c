@@ -95,21 +95,6 @@ static const char *known_name(const etl_guid *g)
 	return NULL;
 }
 
-static void put_json_str(FILE *fp, const char *s)
-{
-	fputc('"', fp);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(fp, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(fp, "\\u%04x", ch);
-		else
-			fputc(ch, fp);
-	}
-	fputc('"', fp);
-}
-
 static const char *clock_name(uint32_t c)
 {
 	switch (c) {
@@ -183,7 +168,7 @@ static void print_json(const etl_trace *t, struct counts *c, struct pcount *sort
 	for (size_t i = 0; i < etl_trace_file_count(t); i++) {
 		const etl_trace_info *in = etl_trace_info_get(t, i);
 		printf("%s{\"path\":", i ? "," : "");
-		put_json_str(stdout, in->path);
+		cli_put_json(stdout, in->path);
 		printf(",\"file_size\":%" PRIu64 ",\"buffer_size\":%u,\"os_version\":\"%u.%u\","
 		       "\"log_layout\":\"%u.%u\",\"build\":%u,\"number_of_processors\":%u,"
 		       "\"end_time\":%" PRId64 ",\"timer_resolution\":%u,\"maximum_file_size\":%u,"
@@ -197,13 +182,13 @@ static void print_json(const etl_trace *t, struct counts *c, struct pcount *sort
 		       in->log_file_mode, in->buffers_written, in->start_buffers,
 		       in->pointer_size, in->events_lost, in->cpu_speed_mhz, in->boot_time,
 		       in->perf_freq, in->start_time, in->clock_type, in->buffers_lost);
-		put_json_str(stdout, in->logger_name);
+		cli_put_json(stdout, in->logger_name);
 		printf(",\"log_file_name\":");
-		put_json_str(stdout, in->log_file_name);
+		cli_put_json(stdout, in->log_file_name);
 		printf(",\"time_zone\":{\"bias\":%d,\"standard_name\":", in->time_zone.bias);
-		put_json_str(stdout, in->time_zone.standard_name);
+		cli_put_json(stdout, in->time_zone.standard_name);
 		printf(",\"standard_bias\":%d,\"daylight_name\":", in->time_zone.standard_bias);
-		put_json_str(stdout, in->time_zone.daylight_name);
+		cli_put_json(stdout, in->time_zone.daylight_name);
 		printf(",\"daylight_bias\":%d}", in->time_zone.daylight_bias);
 		etl_filetime_format(in->start_time, ts, sizeof ts);
 		printf(",\"start_time_iso\":\"%s\"", ts);
@@ -238,7 +223,7 @@ static void print_json(const etl_trace *t, struct counts *c, struct pcount *sort
 		printf("%s{\"guid\":\"%s\",\"header\":\"%s\",\"name\":", i ? "," : "", g,
 		       etl_header_kind_name(sorted[i].header));
 		if (name)
-			put_json_str(stdout, name);
+			cli_put_json(stdout, name);
 		else
 			printf("null");
 		printf(",\"events\":%" PRIu64 "}", sorted[i].n);

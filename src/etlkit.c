@@ -12,7 +12,7 @@ static const struct {
 } commands[] = {
 	{ "dump", cmd_dump, "print events in time order (JSON Lines or text)" },
 	{ "info", cmd_info, "show the logfile header and what a trace contains" },
-	// { "schema", cmd_schema, "list known providers and events, show an event's fields" },
+	{ "schema", cmd_schema, "list known providers and events, show an event's fields" },
 };
 
 static void usage(FILE *fp)
