@@ -180,7 +180,9 @@ static void tmap_put(etl_decoder *d, uint32_t tid, uint32_t pid)
 
 static uint32_t tmap_get(const etl_decoder *d, uint32_t tid)
 {
-	if (!d->tmap_cap || tid == 0 || tid == ETL_NO_ID)
+	if (tid == 0)
+		return 0; /* the idle threads, all of process 0 */
+	if (!d->tmap_cap || tid == ETL_NO_ID)
 		return ETL_NO_ID;
 	size_t j = (tid * 2654435761u) & (d->tmap_cap - 1);
 	while (d->tmap[j].tid) {
@@ -373,8 +375,11 @@ static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 		else
 			p->schema = etl_kernel_schema_find(&ev->provider, op, ver, &p->fallback);
 	}
-	static const char *const tid_names[] = { "ThreadId", "TThreadId", "StackThread", NULL };
-	static const char *const pid_names[] = { "StackProcess", NULL };
+	/* payload fields that name the thread or process of events whose
+	 * header has none (kernel PERFINFO records) */
+	static const char *const tid_names[] = { "ThreadId", "TThreadId", "StackThread",
+		                                 "IssuingThreadId", NULL };
+	static const char *const pid_names[] = { "StackProcess", "ProcessId", "PID", NULL };
 	p->tid_prop = find_prop(p->schema, tid_names);
 	p->pid_prop = find_prop(p->schema, pid_names);
 	p->used = 1;
