@@ -51,6 +51,9 @@ struct plan {
 	const etl_schema *schema;
 	bool fallback;
 	int16_t tid_prop, pid_prop; /* top-level props naming the thread / process */
+	const char *provider_name;  /* the store's name for the provider */
+	const char **keys;          /* per property: its name as a JSON key, "name": */
+	uint16_t *key_lens;
 };
 
 struct plan_table {
@@ -307,6 +310,38 @@ static int16_t find_prop(const etl_schema *s, const char *const *names)
 	return -1;
 }
 
+/* Every property's `"name":` rendered once per event type, so that the hot
+ * loop copies keys instead of escaping names. */
+static bool compile_keys(etl_decoder *d, struct plan *p)
+{
+	const etl_schema *sc = p->schema;
+	if (!sc->prop_count)
+		return true;
+	p->keys = etl_arena_alloc(d->arena, sc->prop_count * sizeof(*p->keys));
+	p->key_lens = etl_arena_alloc(d->arena, sc->prop_count * sizeof(*p->key_lens));
+	if (!p->keys || !p->key_lens)
+		return false;
+	etl_strbuf k = { 0 };
+	for (uint16_t i = 0; i < sc->prop_count; i++) {
+		const char *name = sc->props[i].name ? sc->props[i].name : "";
+		k.len = 0;
+		etl_put_json_string(&k, name, strlen(name));
+		etl_strbuf_putc(&k, ':');
+		if (k.failed || k.len > UINT16_MAX) {
+			etl_strbuf_free(&k);
+			return false;
+		}
+		p->keys[i] = etl_arena_strndup(d->arena, k.p, k.len);
+		p->key_lens[i] = (uint16_t)k.len;
+		if (!p->keys[i]) {
+			etl_strbuf_free(&k);
+			return false;
+		}
+	}
+	etl_strbuf_free(&k);
+	return true;
+}
+
 static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 {
 	uint8_t fam;
@@ -382,6 +417,10 @@ static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 	static const char *const pid_names[] = { "StackProcess", "ProcessId", "PID", NULL };
 	p->tid_prop = find_prop(p->schema, tid_names);
 	p->pid_prop = find_prop(p->schema, pid_names);
+	if (d->schemas)
+		p->provider_name = etl_schemas_provider_name(d->schemas, &ev->provider);
+	if (p->schema && !compile_keys(d, p))
+		return NULL;
 	p->used = 1;
 	d->plans.used++;
 	return p;
@@ -402,6 +441,8 @@ struct walk {
 	bool open_tail;         /* let a trailing fixed-size array run to the end */
 	size_t base;            /* start of the struct element being aligned */
 	etl_strbuf *b;
+	const char *const *keys; /* pre-rendered "name": per property, or NULL */
+	const uint16_t *key_lens;
 };
 
 /* Natural size and alignment of a fixed-size in-type; 0 when variable. */
@@ -1166,8 +1207,12 @@ static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigne
 			align_to(w, fixed_size(pr, w->ptr));
 		if (k)
 			etl_strbuf_putc(b, ',');
-		etl_put_json_string(b, pr->name ? pr->name : "", pr->name ? strlen(pr->name) : 0);
-		etl_strbuf_putc(b, ':');
+		if (w->keys) {
+			etl_strbuf_put(b, w->keys[i], w->key_lens[i]);
+		} else {
+			etl_put_json_string(b, pr->name ? pr->name : "", pr->name ? strlen(pr->name) : 0);
+			etl_strbuf_putc(b, ':');
+		}
 		size_t start = b->len;
 		if (!decode_prop(w, i, depth)) {
 			w->short_data = true;
@@ -1278,10 +1323,10 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 
 	if (!d->prescanned)
 		feed_sources(d, ev);
-	if (d->schemas)
-		o->provider_name = etl_schemas_provider_name(d->schemas, &ev->provider);
-
 	bool ev_header = ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64;
+	if (ev_header && d->schemas &&
+	    ((ev->flags & ETL_EVF_STRING_ONLY) || is_eventsource_manifest(ev)))
+		o->provider_name = etl_schemas_provider_name(d->schemas, &ev->provider);
 	if (ev_header && (ev->flags & ETL_EVF_STRING_ONLY)) {
 		etl_strbuf_puts(&o->props, "{\"String\":");
 		put_utf16(&o->props, &d->tmp, ev->data, etl_utf16_strnlen(ev->data, ev->size / 2, NULL));
@@ -1304,6 +1349,8 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 
 	const struct plan *pl = lookup(d, ev);
 	const etl_schema *s = pl ? pl->schema : NULL;
+	if (pl)
+		o->provider_name = pl->provider_name;
 	if (s) {
 		o->schema = s;
 		o->source = s->source;
@@ -1336,7 +1383,7 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 			}
 			w = (struct walk){ d, ev, s, ev->data, ev->size, 0,
 			                   ev->pointer_size ? ev->pointer_size : 8, false, false,
-			                   modes[m][0], modes[m][1], 0, &o->props };
+			                   modes[m][0], modes[m][1], 0, &o->props, pl->keys, pl->key_lens };
 			bool stopped = false;
 			etl_strbuf_putc(&o->props, '{');
 			ok = decode_props(&w, 0, s->top_count, 0, &stopped);
@@ -1355,7 +1402,7 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 			memset(d->ints, 0, s->prop_count * sizeof(*d->ints));
 			w = (struct walk){ d, ev, s, ev->data, ev->size, 0,
 			                   ev->pointer_size ? ev->pointer_size : 8, false, false,
-			                   false, false, 0, &o->props };
+			                   false, false, 0, &o->props, pl->keys, pl->key_lens };
 			bool stopped = false;
 			etl_strbuf_putc(&o->props, '{');
 			ok = decode_props(&w, 0, s->top_count, 0, &stopped);

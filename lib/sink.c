@@ -66,15 +66,28 @@ etl_status etl_sink_close(etl_sink *s)
 	return st;
 }
 
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 void etl_put_u64(etl_strbuf *b, uint64_t v)
 {
 	char tmp[24];
-	int i = sizeof tmp;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	etl_strbuf_put(b, tmp + i, sizeof tmp - (size_t)i);
+	char *o = tmp + sizeof tmp;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		o -= 2;
+		memcpy(o, digit_pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		o -= 2;
+		memcpy(o, digit_pairs + 2 * v, 2);
+	} else {
+		*--o = (char)('0' + v);
+	}
+	etl_strbuf_put(b, o, (size_t)(tmp + sizeof tmp - o));
 }
 
 void etl_put_i64(etl_strbuf *b, int64_t v)
@@ -127,6 +140,12 @@ void etl_put_guid(etl_strbuf *b, const etl_guid *g)
 	etl_strbuf_put(b, s, 36);
 }
 
+/* Bytes that end a run of plain ASCII in a JSON string: controls, '"', '\\'
+ * and every non-ASCII byte (validated as UTF-8 separately). */
+static const uint8_t json_special[256] = {
+	[0 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xFF] = 1,
+};
+
 /* JSON string with the escapes RFC 8259 requires; invalid UTF-8 bytes become
  * U+FFFD so the output is always valid JSON. */
 void etl_put_json_string(etl_strbuf *b, const char *s, size_t n)
@@ -137,7 +156,7 @@ void etl_put_json_string(etl_strbuf *b, const char *s, size_t n)
 	size_t i = 0;
 	while (i < n) {
 		size_t run = i;
-		while (run < n && p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\')
+		while (run < n && !json_special[p[run]])
 			run++;
 		if (run > i) {
 			etl_strbuf_put(b, p + i, run - i);
@@ -167,7 +186,7 @@ void etl_put_json_string(etl_strbuf *b, const char *s, size_t n)
 			i++;
 		} else {
 			/* validate one UTF-8 sequence */
-			size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+			size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
 			bool ok = len && len <= n - i;
 			for (size_t k = 1; ok && k < len; k++)
 				ok = (p[i + k] & 0xC0) == 0x80;

@@ -7,13 +7,8 @@
 #include "sink.h"
 #include "decode.h"
 
-static void key(etl_strbuf *b, const char *k)
-{
-	etl_strbuf_putc(b, ',');
-	etl_strbuf_putc(b, '"');
-	etl_strbuf_puts(b, k);
-	etl_strbuf_put(b, "\":", 2);
-}
+/* ,"name": as one literal copy */
+#define key(b, k) etl_strbuf_lit((b), ",\"" k "\":")
 
 static void str_or_null(etl_strbuf *b, const char *s)
 {
