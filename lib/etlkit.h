@@ -385,6 +385,33 @@ typedef struct etl_field_info {
  * 0 past the end.  The name and type strings belong to e. */
 int etl_event_schema_field(const etl_event_schema *e, size_t i, etl_field_info *out);
 
+/* ---- filters ------------------------------------------------------------------- */
+
+/* The filters Windows consumer wrappers offer.  With providers added, an event
+ * passes only if it comes from one of them, with a level at most that
+ * provider's (0 = any) and keywords matching (any == 0 || kw & any) and
+ * (kw & all) == all.  Event ids and task names are allow lists; pids an allow
+ * and a deny list; the time range is since <= ts < until (FILETIME). */
+typedef struct etl_filter etl_filter;
+etl_status etl_filter_new(etl_filter **out);
+void etl_filter_free(etl_filter *f);
+/* provider: a GUID, or a name (matched against decoded provider names, kernel
+ * class names and the GUID EventSource derives from the name). */
+etl_status etl_filter_add_provider(etl_filter *f, const char *provider, unsigned level,
+                                   uint64_t any_keywords, uint64_t all_keywords);
+etl_status etl_filter_add_event_id(etl_filter *f, unsigned id);
+etl_status etl_filter_add_task(etl_filter *f, const char *task_name);
+etl_status etl_filter_add_pid(etl_filter *f, uint32_t pid, int exclude);
+etl_status etl_filter_set_time(etl_filter *f, int64_t since, int64_t until);
+etl_status etl_filter_set_level(etl_filter *f, unsigned max_level);
+etl_status etl_filter_set_keywords(etl_filter *f, uint64_t any, uint64_t all);
+/* 1 when matching needs the decoded event (names, resolved pids). */
+int etl_filter_needs_decoding(const etl_filter *f);
+/* 1 when ev passes; d is its decoded form or NULL.  A NULL filter passes all. */
+int etl_filter_match(const etl_filter *f, const etl_event *ev, const etl_decoded *d);
+/* The GUID EventSource derives from a provider name. */
+void etl_guid_from_name(const char *name, etl_guid *out);
+
 /* ---- output sinks ------------------------------------------------------------- */
 
 /* A sink formats events: "jsonl" (the canonical JSON Lines form) or "text" (one
@@ -403,6 +430,7 @@ etl_status etl_sink_close(etl_sink *s);
 
 /* Kernel group (HookId >> 8) -> class GUID and name.  NULL when unknown. */
 const etl_guid *etl_kernel_group_guid(unsigned group, const char **name);
+
 
 #ifdef __cplusplus
 }

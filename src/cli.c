@@ -4,7 +4,9 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +116,8 @@ etl_schemas *cli_load_schemas(struct cli_common *c)
 
 void cli_common_free(struct cli_common *c)
 {
+	etl_filter_free(c->filter);
+	c->filter = NULL;
 	free(c->manifests);
 	free(c->mofs);
 	c->manifests = c->mofs = NULL;
@@ -143,4 +147,188 @@ void cli_put_json(FILE *fp, const char *s)
 			fputc(ch, fp);
 	}
 	fputc('"', fp);
+}
+
+/* ---- filters ----------------------------------------------------------------- */
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+static bool parse_level(const char *s, unsigned *level)
+{
+	static const char *const names[] = { "always", "critical", "error", "warning",
+		                             "information", "verbose" };
+	for (unsigned i = 0; i < 6; i++)
+		if (!strcasecmp(s, names[i]) || (i == 4 && !strcasecmp(s, "info")))
+			return (*level = i), true;
+	uint64_t v;
+	if (!parse_u64(s, &v) || v > 255)
+		return false;
+	*level = (unsigned)v;
+	return true;
+}
+
+static bool ensure_filter(struct cli_common *c)
+{
+	if (!c->filter && etl_filter_new(&c->filter) != ETL_OK) {
+		cli_error("out of memory");
+		return false;
+	}
+	return true;
+}
+
+int cli_filter_option(struct cli_common *c, int opt, const char *arg, const char *cmd)
+{
+	if (opt < OPT_PROVIDER || opt > OPT_KEYWORDS)
+		return 0;
+	if (!ensure_filter(c))
+		return -1;
+	etl_status st = ETL_OK;
+	switch (opt) {
+	case OPT_PROVIDER: {
+		/* NAME[:LEVEL[:KEYWORDS]]; a GUID has no colons */
+		char buf[512];
+		snprintf(buf, sizeof buf, "%s", arg);
+		char *lv = strchr(buf, ':'), *kw = NULL;
+		unsigned level = 0;
+		uint64_t any = 0;
+		if (lv) {
+			*lv++ = 0;
+			kw = strchr(lv, ':');
+			if (kw)
+				*kw++ = 0;
+			if (*lv && !parse_level(lv, &level))
+				goto bad;
+			if (kw && *kw && !parse_u64(kw, &any))
+				goto bad;
+		}
+		if (!buf[0])
+			goto bad;
+		st = etl_filter_add_provider(c->filter, buf, level, any, 0);
+		break;
+	}
+	case OPT_EVENT_ID:
+	case OPT_PID:
+	case OPT_EXCLUDE_PID: {
+		char buf[4096];
+		snprintf(buf, sizeof buf, "%s", arg);
+		for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			uint64_t v;
+			if (!parse_u64(tok, &v) || v > (opt == OPT_EVENT_ID ? 65535u : 0xFFFFFFFFu))
+				goto bad;
+			st = opt == OPT_EVENT_ID ? etl_filter_add_event_id(c->filter, (unsigned)v)
+			                         : etl_filter_add_pid(c->filter, (uint32_t)v,
+			                                              opt == OPT_EXCLUDE_PID);
+			if (st != ETL_OK)
+				break;
+		}
+		break;
+	}
+	case OPT_TASK:
+		st = etl_filter_add_task(c->filter, arg);
+		break;
+	case OPT_SINCE:
+		c->since = arg;
+		break;
+	case OPT_UNTIL:
+		c->until = arg;
+		break;
+	case OPT_LEVEL: {
+		unsigned level;
+		if (!parse_level(arg, &level))
+			goto bad;
+		st = etl_filter_set_level(c->filter, level);
+		break;
+	}
+	case OPT_KEYWORDS: {
+		uint64_t v;
+		if (!parse_u64(arg, &v))
+			goto bad;
+		st = etl_filter_set_keywords(c->filter, v, 0);
+		break;
+	}
+	}
+	if (st != ETL_OK) {
+		cli_error("%s", etl_strerror(st));
+		return -1;
+	}
+	return 1;
+bad:
+	cli_usage_error(cmd, "invalid filter value '%s'", arg);
+	return -1;
+}
+
+/* days from 1970-01-01 to a civil date (proleptic Gregorian) */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* ISO-8601 UTC ("2021-09-09T14:59:35.5Z", the Z optional) or seconds from the
+ * start of the trace ("12.5"). */
+static bool parse_time(const char *s, int64_t start, int64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, n = 0;
+	double sec = 0;
+	if (sscanf(s, "%d-%d-%d%n", &y, &mo, &d, &n) == 3 && n == 10) {
+		const char *p = s + 10;
+		if (*p == 'T' || *p == ' ') {
+			int m2 = 0;
+			if (sscanf(p + 1, "%d:%d:%lf%n", &h, &mi, &sec, &m2) < 3)
+				return false;
+			p += 1 + m2;
+		}
+		if (*p == 'Z')
+			p++;
+		if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec >= 61)
+			return false;
+		int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+		int64_t secs = days * 86400 + h * 3600 + mi * 60;
+		*out = (secs + 11644473600LL) * 10000000LL + (int64_t)(sec * 1e7 + 0.5);
+		return true;
+	}
+	char *end;
+	double rel = strtod(s, &end);
+	if (end == s || *end || rel < 0 || rel > 1e10)
+		return false;
+	*out = start + (int64_t)(rel * 1e7 + 0.5);
+	return true;
+}
+
+bool cli_filter_ready(struct cli_common *c, const etl_trace *t, const char *cmd)
+{
+	if (!c->since && !c->until)
+		return true;
+	int64_t start = INT64_MAX;
+	for (size_t i = 0; i < etl_trace_file_count(t); i++) {
+		const etl_trace_info *in = etl_trace_info_get(t, i);
+		if (in->start_time < start)
+			start = in->start_time;
+	}
+	int64_t since = INT64_MIN, until = INT64_MAX;
+	if (c->since && !parse_time(c->since, start, &since)) {
+		cli_usage_error(cmd, "invalid --since time '%s'", c->since);
+		return false;
+	}
+	if (c->until && !parse_time(c->until, start, &until)) {
+		cli_usage_error(cmd, "invalid --until time '%s'", c->until);
+		return false;
+	}
+	return ensure_filter(c) && etl_filter_set_time(c->filter, since, until) == ETL_OK;
 }

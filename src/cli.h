@@ -16,6 +16,34 @@ enum {
 	EXIT_DAMAGED = 3 /* finished, but some input was damaged or failed */
 };
 
+/* Long-option codes of the shared filter options (CLI_FILTER_OPTIONS). */
+enum {
+	OPT_PROVIDER = 1000, OPT_EVENT_ID, OPT_TASK, OPT_PID, OPT_EXCLUDE_PID, OPT_SINCE,
+	OPT_UNTIL, OPT_LEVEL, OPT_KEYWORDS
+};
+#define CLI_FILTER_OPTIONS \
+	{ "event-id", required_argument, NULL, OPT_EVENT_ID }, \
+	{ "exclude-pid", required_argument, NULL, OPT_EXCLUDE_PID }, \
+	{ "keywords", required_argument, NULL, OPT_KEYWORDS }, \
+	{ "level", required_argument, NULL, OPT_LEVEL }, \
+	{ "pid", required_argument, NULL, OPT_PID }, \
+	{ "provider", required_argument, NULL, OPT_PROVIDER }, \
+	{ "since", required_argument, NULL, OPT_SINCE }, \
+	{ "task", required_argument, NULL, OPT_TASK }, \
+	{ "until", required_argument, NULL, OPT_UNTIL }
+#define CLI_FILTER_HELP \
+	"Filters:\n" \
+	"      --provider P[:LEVEL[:KEYWORDS]]  only events of provider P (GUID or name;\n" \
+	"                       repeatable), at most LEVEL, matching any KEYWORDS bit\n" \
+	"      --event-id N[,N...]  only these event ids\n" \
+	"      --task NAME      only events of this task (repeatable)\n" \
+	"      --pid N[,N...]   only these processes\n" \
+	"      --exclude-pid N[,N...]  not these processes\n" \
+	"      --since T, --until T  time range: ISO-8601 UTC time, or seconds from\n" \
+	"                       the start of the trace\n" \
+	"      --level N        at most this level (1 critical ... 5 verbose, or a name)\n" \
+	"      --keywords MASK  only events with any of these keyword bits\n"
+
 struct cli_common {
 	const char **manifests;   /* -m/--manifest, then ETLKIT_MANIFEST_PATH entries */
 	size_t nmanifests;
@@ -23,7 +51,15 @@ struct cli_common {
 	size_t nmofs;
 	bool quiet;
 	unsigned long warnings;   /* damaged-input warnings seen */
+	etl_filter *filter;       /* NULL when no filter option was given */
+	const char *since, *until;/* resolved against the trace by cli_filter_ready */
 };
+
+/* Handles one of CLI_FILTER_OPTIONS: 1 taken, 0 not a filter option, -1 a
+ * bad value (reported). */
+int cli_filter_option(struct cli_common *c, int opt, const char *arg, const char *cmd);
+/* Resolves --since/--until against the opened trace; false on a bad value. */
+bool cli_filter_ready(struct cli_common *c, const etl_trace *t, const char *cmd);
 
 typedef int (*cli_command_fn)(int argc, char **argv);
 

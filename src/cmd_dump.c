@@ -20,8 +20,9 @@ static void dump_usage(FILE *fp)
 	        "      --raw            always include the payload as hex\n"
 	        "      --no-decode      do not decode payloads\n"
 	        "  -q, --quiet          no warnings about damaged input\n"
-	        "  -h, --help           this help\n\n"
-	        "Exit status: 0 ok, 1 error, 2 usage, 3 some input was damaged.\n");
+	        "  -h, --help           this help\n"
+	        CLI_FILTER_HELP
+	        "\nExit status: 0 ok, 1 error, 2 usage, 3 some input was damaged.\n");
 }
 
 int cmd_dump(int argc, char **argv)
@@ -34,6 +35,7 @@ int cmd_dump(int argc, char **argv)
 		{ "no-decode", no_argument, NULL, 'N' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "raw", no_argument, NULL, 'r' },
+		CLI_FILTER_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { 0 };
@@ -51,7 +53,15 @@ int cmd_dump(int argc, char **argv)
 		case 'N': decode = false; break;
 		case 'q': c.quiet = true; break;
 		case 'r': sink_flags |= ETL_SINK_RAW; break;
-		default: cli_common_free(&c); dump_usage(stderr); return EXIT_USAGE;
+		default: {
+			int r = cli_filter_option(&c, opt, optarg, "dump");
+			if (r > 0)
+				break;
+			if (r == 0)
+				dump_usage(stderr);
+			cli_common_free(&c);
+			return EXIT_USAGE;
+		}
 		}
 	}
 	if (strcmp(format, "jsonl") != 0 && strcmp(format, "text") != 0) {
@@ -68,7 +78,8 @@ int cmd_dump(int argc, char **argv)
 	etl_decoder *dec = NULL;
 	etl_trace *t = NULL;
 	etl_sink *sink = NULL;
-	if (decode) {
+	/* name filters need decoded events even when the output is raw */
+	if (decode || etl_filter_needs_decoding(c.filter)) {
 		if (!cli_add_manifest_env(&c) || !(schemas = cli_load_schemas(&c)))
 			goto out;
 		if (etl_decoder_new(schemas, &dec) != ETL_OK) {
@@ -79,6 +90,10 @@ int cmd_dump(int argc, char **argv)
 	t = cli_open_trace(argv + optind, (size_t)(argc - optind), &c, 0);
 	if (!t)
 		goto out;
+	if (!cli_filter_ready(&c, t, "dump")) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (dec && etl_decoder_prescan(dec, t) != ETL_OK) {
 		cli_error("%s", etl_trace_errmsg(t));
 		goto out;
@@ -93,7 +108,9 @@ int cmd_dump(int argc, char **argv)
 		const etl_decoded *d = NULL;
 		if (dec && etl_decoder_decode(dec, ev, &d) != ETL_OK)
 			d = NULL;
-		if (etl_sink_write(sink, ev, d) != ETL_OK) {
+		if (c.filter && !etl_filter_match(c.filter, ev, d))
+			continue;
+		if (etl_sink_write(sink, ev, decode ? d : NULL) != ETL_OK) {
 			cli_error("writing the output failed");
 			goto out;
 		}

@@ -239,8 +239,10 @@ static void info_usage(FILE *fp)
 	        "events per provider or kernel class and header kind, time span, lost\n"
 	        "events and damaged buffers.  Several files are read as one merged trace.\n\n"
 	        "      --json     machine-readable output\n"
+	        "  -m, --manifest PATH  manifest file or directory, for filters by name\n"
 	        "  -q, --quiet    no warnings about damaged input\n"
-	        "  -h, --help     this help\n");
+	        "  -h, --help     this help\n"
+	        CLI_FILTER_HELP);
 }
 
 int cmd_info(int argc, char **argv)
@@ -248,32 +250,70 @@ int cmd_info(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "manifest", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
+		CLI_FILTER_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { 0 };
 	bool json = false;
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hm:q", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'h': info_usage(stdout); return EXIT_OK;
+		case 'h': info_usage(stdout); cli_common_free(&c); return EXIT_OK;
 		case 'j': json = true; break;
+		case 'm': cli_add_path(&c.manifests, &c.nmanifests, optarg); break;
 		case 'q': c.quiet = true; break;
-		default: info_usage(stderr); return EXIT_USAGE;
+		default: {
+			int r = cli_filter_option(&c, opt, optarg, "info");
+			if (r > 0)
+				break;
+			if (r == 0)
+				info_usage(stderr);
+			cli_common_free(&c);
+			return EXIT_USAGE;
+		}
 		}
 	}
 	if (optind >= argc) {
 		cli_usage_error("info", "no input files");
+		cli_common_free(&c);
 		return EXIT_USAGE;
 	}
+	etl_schemas *schemas = NULL;
+	etl_decoder *dec = NULL;
 	etl_trace *t = cli_open_trace(argv + optind, (size_t)(argc - optind), &c, 0);
-	if (!t)
+	if (!t) {
+		cli_common_free(&c);
 		return EXIT_ERROR;
+	}
+	if (!cli_filter_ready(&c, t, "info")) {
+		etl_trace_close(t);
+		cli_common_free(&c);
+		return EXIT_USAGE;
+	}
+	if (etl_filter_needs_decoding(c.filter)) {
+		if (!cli_add_manifest_env(&c) || !(schemas = cli_load_schemas(&c)) ||
+		    etl_decoder_new(schemas, &dec) != ETL_OK || etl_decoder_prescan(dec, t) != ETL_OK) {
+			etl_schemas_free(schemas);
+			etl_decoder_free(dec);
+			etl_trace_close(t);
+			cli_common_free(&c);
+			return EXIT_ERROR;
+		}
+	}
 	struct counts cnt = { 0 };
 	const etl_event *ev;
 	etl_status st;
 	while ((st = etl_trace_next(t, &ev)) == ETL_OK) {
+		if (c.filter) {
+			const etl_decoded *d = NULL;
+			if (dec)
+				etl_decoder_decode(dec, ev, &d);
+			if (!etl_filter_match(c.filter, ev, d))
+				continue;
+		}
 		if (count_event(&cnt, ev) != 0) {
 			st = ETL_ERR_NOMEM;
 			break;
@@ -308,6 +348,9 @@ int cmd_info(int argc, char **argv)
 		}
 	}
 	free(cnt.slots);
+	etl_decoder_free(dec);
+	etl_schemas_free(schemas);
 	etl_trace_close(t);
+	cli_common_free(&c);
 	return rc;
 }
