@@ -34,11 +34,13 @@ done_testing() {
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/etlkit-sh-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-# corpus_dir: prints the shared corpus directory, or nothing when absent
-# (outside CI); in CI a missing corpus is fatal.
-corpus_dir() {
+# find_corpus: sets $dir to the shared corpus directory, or to nothing when it
+# is absent outside CI; in CI a missing corpus is fatal.  (Not meant for $(...):
+# the bail-out has to end this shell.)
+find_corpus() {
+	dir=
 	if [ -f "$ETLKIT_CORPUS/README.md" ]; then
-		echo "$ETLKIT_CORPUS"
+		dir=$ETLKIT_CORPUS
 	elif [ "${CI:-}" = true ]; then
 		echo "Bail out! the shared corpus is missing at $ETLKIT_CORPUS (required in CI)"
 		exit 1
