@@ -31,6 +31,41 @@
  * and picks the buffers to damage from what it saw.
  *
  * Only libc and POSIX are used.
+ *
+ * The expectations file (--expect-out), UTF-8 text:
+ *
+ *   # etlgen expect v1
+ *   one line per delivered event, 19 TAB-separated columns:
+ *     ts           FILETIME, decimal: StartTime + floor((T - T0) * 10^7 / F)
+ *     provider     lowercase GUID: provider, classic class, WPP message GUID,
+ *                  or the kernel group's class (HookId 0x030A -> Image)
+ *     header       system32/64 compact32/64 perfinfo32/64 trace32/64
+ *                  instance32/64 event32/64 message
+ *     id version channel level opcode task    decimal (classic mapping:
+ *                  etl-format.md §3.9; kernel: version = low byte of the
+ *                  Version word, opcode = HookId low byte)
+ *     keywords     0x%llx, lowercase
+ *     pid tid      decimal, or null for PERFINFO records
+ *     cpu          processor of the buffer
+ *     payload_size user data bytes (EVENT_HEADER: without extended items)
+ *     payload_fnv  FNV-1a 64 of the user data, 16 lowercase hex digits
+ *     ext          extended item types in order, decimal, comma-separated, or -
+ *     stack        frames of a STACK_TRACE32/64 item as 0x%llx, or -
+ *     event_name   manifest event name attribute / TraceLogging event name, or -
+ *     props        compact JSON object in etlkit's canonical value forms,
+ *                  or - for records etlgen does not describe
+ *   # damaged_buffers=A dropped_events=B events_lost=C buffers=D
+ *
+ * Lines are in delivery order: by FILETIME, ties (only a StackWalk record
+ * and its event) by buffer file order, then record order.  The logfile
+ * header and EventTrace Extension records of buffer 0 are events too.
+ *
+ * Damage (--damage N) alternates two kinds over data buffers chosen by
+ * the seed.  A: Offset (0x30) = 0x20, so a reader skips the whole buffer
+ * by BufferSize.  B: the marker of record k (1 <= k < count, buffers of 3 or
+ * more records) becomes 0x11223344, so a reader keeps records 0..k-1 and
+ * drops the rest of that buffer; applied before compression.  Dropped
+ * events are absent from the expectations and counted in the last line.
  */
 
 #include <errno.h>
@@ -45,7 +80,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-/* ---- limits and constants ---------------------------------------------- */
+/* ---- limits and constants ----------------------------------------------- */
 
 #define BUF_HDR 0x48u            /* WMI_BUFFER_HEADER */
 #define MIN_BUFSIZE 1024u
@@ -56,6 +91,8 @@
 #define FT_UNIX_EPOCH 116444736000000000ULL /* 1970-01-01 as FILETIME */
 #define FT_2024 133485408000000000ULL       /* 2024-01-01 as FILETIME */
 #define TICKS_PER_SEC 10000000ULL
+#define FT_MIN_START (FT_UNIX_EPOCH + 60ULL * 86400 * TICKS_PER_SEC)
+#define FT_MAX_START 2649000000000000000ULL /* year 9995 */
 
 /* Record header types (byte 2 of the marker). */
 enum {
@@ -101,6 +138,10 @@ enum clock { CLOCK_QPC = 1, CLOCK_SYSTEM = 2, CLOCK_CYCLE = 3 };
 
 static const char *progname = "etlgen";
 
+/* Outputs are written under temporary names and renamed when complete; a
+ * fatal error removes what was started. */
+static const char *tmp_paths[3];
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -109,6 +150,9 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	for (int i = 0; i < 3; i++)
+		if (tmp_paths[i])
+			unlink(tmp_paths[i]);
 	exit(1);
 }
 
@@ -200,7 +244,7 @@ static uint64_t fnv1a64(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* ---- deterministic PRNG: splitmix64 seeding xoshiro256** --------------- */
+/* ---- deterministic PRNG: splitmix64 seeding xoshiro256** ---------------- */
 
 struct rng {
 	uint64_t s[4];
@@ -250,7 +294,7 @@ static uint32_t rrange(struct rng *r, uint32_t lo, uint32_t hi)
 	return lo + rbelow(r, hi - lo + 1);
 }
 
-/* ---- GUIDs ------------------------------------------------------------- */
+/* ---- GUIDs -------------------------------------------------------------- */
 
 struct guid {
 	uint8_t b[16];   /* wire layout */
@@ -341,7 +385,7 @@ static const char *const guid_texts[G_COUNT] = {
 };
 static struct guid guids[G_COUNT];
 
-/* ---- text: UTF-8 -> UTF-16LE, JSON escaping ---------------------------- */
+/* ---- text: UTF-8 -> UTF-16LE, JSON escaping ----------------------------- */
 
 /* Decodes one UTF-8 sequence; invalid input yields U+FFFD. */
 static uint32_t utf8_next(const unsigned char **sp)
@@ -674,7 +718,7 @@ static void sid_random(struct sid *sid, struct rng *r)
 	sid_make(sid, sub, 5);
 }
 
-/* ---- string pools -------------------------------------------------------- */
+/* ---- string pools ------------------------------------------------------- */
 
 /* Texts for string fields.  They exercise what a reader gets wrong: JSON
  * escaping (quotes, backslashes, control characters), non-ASCII BMP text,
@@ -684,13 +728,13 @@ static const char *const text_pool[] = {
 	"C:\\Windows\\System32\\svchost.exe",
 	"quote \" and backslash \\ inside",
 	"line one\nline two\ttabbed\r",
-	"Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln",
+	"Gr\303\274\303\237e aus K\303\266ln",
 	"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x83\x86\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88",
 	"emoji \xf0\x9f\x98\x80 face",
 	"\xce\xa9mega \xe2\x89\x88 \xcf\x80",
 	"",
 	"caf\xc3\xa9",
-	"ctl\x01" "char\x1f",
+	"ctl\001char\037",
 	"/api/v1/items?id=42&sort=asc",
 	"</script>&<b>",
 	"The quick brown fox jumps over the lazy dog 0123456789",
@@ -753,7 +797,7 @@ static uint8_t *put_astrz(uint8_t *p, const struct pstr *s)
 	return p;
 }
 
-/* ---- options ----------------------------------------------------------- */
+/* ---- options ------------------------------------------------------------ */
 
 struct opts {
 	const char *out, *manifest_out, *expect_out;
@@ -884,8 +928,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			else if (strcmp(optarg, "cycle") == 0)
 				o->clock = CLOCK_CYCLE;
 			else
-				usage_error("--clock must be qpc, system or cycle, not '%s'",
-				            optarg);
+				usage_error("--clock must be qpc, system or cycle, "
+				            "not '%s'", optarg);
 			break;
 		case O_COMPRESS:
 			o->compress = 1;
@@ -928,10 +972,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			o->expect_out = optarg;
 			break;
 		case O_START:
-			/* keep a margin so that event times and EndTime fit */
+			/* 1970-03 .. 9990: payload times lie within 30 days of
+			 * it and are printed as four-digit years */
 			o->start_time = parse_u64("--start-time", optarg,
-			                          FT_UNIX_EPOCH + 86400 * TICKS_PER_SEC,
-			                          1ULL << 62);
+			                          FT_MIN_START, FT_MAX_START);
 			o->have_start = 1;
 			break;
 		case ':':
@@ -949,7 +993,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		usage_error("no output file given (-o FILE)");
 }
 
-/* ---- the event model: fields, maps, templates ---------------------------- */
+/* ---- the event model: fields, maps, templates --------------------------- */
 
 /* Field types use the wire codes of manifests and TraceLogging
  * (decoding.md §3.1 / §6.4); T_BIN is manifest Binary (length from another
@@ -1191,7 +1235,7 @@ static struct tlshape tlshapes[] = {
 static uint8_t *tl_traits;
 static size_t tl_traits_len;
 
-/* ---- LZ77 (MS-XCA "plain LZ77") encoder ---------------------------------- */
+/* ---- LZ77 (MS-XCA "plain LZ77") encoder --------------------------------- */
 
 /* Greedy single-probe hash matcher.  The format (etl-format.md §7.3):
  * a u32 flag word precedes each group of 32 items, its bits consumed MSB
@@ -1213,7 +1257,9 @@ struct lz {
 
 static uint32_t lz_hash(const uint8_t *p)
 {
-	return (ld32(p) * 2654435761u) >> (32 - LZ_HBITS);
+	uint32_t v;
+	memcpy(&v, p, 4);   /* host order: only equality and hashing use it */
+	return (v * 2654435761u) >> (32 - LZ_HBITS);
 }
 
 /* Length of the common prefix of a and b, at most max; 8 bytes a step. */
@@ -1253,17 +1299,19 @@ static size_t lz77_compress(struct lz *z, const uint8_t *in, size_t n,
 	while (ip < n) {
 		size_t len = 0, dist = 0;
 		if (n - ip >= 4) {
-			uint32_t h = lz_hash(in + ip);
+			uint32_t cur, old;
+			memcpy(&cur, in + ip, 4);
+			uint32_t h = (cur * 2654435761u) >> (32 - LZ_HBITS);
 			uint32_t cand = z->tab[h];
 			z->tab[h] = base + (uint32_t)ip;
-			if (cand >= base) {
-				size_t cp = cand - base;
-				if (ip - cp <= LZ_MAXDIST && in[cp] == in[ip] &&
-				    in[cp + 1] == in[ip + 1] && in[cp + 2] == in[ip + 2]) {
-					len = 3 + match_len(in + cp + 3, in + ip + 3,
-					                    n - ip - 3);
-					dist = ip - cp;
-				}
+			/* one data-dependent branch per position: a stale entry
+			 * maps to ip itself, which the distance test rejects */
+			size_t cp = cand >= base ? cand - base : ip;
+			memcpy(&old, in + cp, 4);
+			if (ip - cp - 1 < LZ_MAXDIST && old == cur) {
+				len = 4 + match_len(in + cp + 4, in + ip + 4,
+				                    n - ip - 4);
+				dist = ip - cp;
 			}
 		}
 		if (len >= 3) {
@@ -1342,7 +1390,7 @@ static size_t lz77_compress(struct lz *z, const uint8_t *in, size_t n,
 	return op;
 }
 
-/* ---- processes, threads, images (the kernel side of the story) ----------- */
+/* ---- processes, threads, images (the kernel side of the story) ---------- */
 
 #define NPROC 12
 #define NTHR 4
@@ -1363,7 +1411,7 @@ struct proc {
 
 static const char *const proc_names[] = {
 	"System", "smss.exe", "csrss.exe", "svchost.exe", "explorer.exe",
-	"MsMpEng.exe", "etlgen-app.exe", "pr\xc3\xbc" "fer.exe", "conhost.exe",
+	"MsMpEng.exe", "etlgen-app.exe", "pr\303\274fer.exe", "conhost.exe",
 	"w3wp.exe", "sqlservr.exe", "notepad.exe"
 };
 static const char *const cmdlines[] = {
@@ -1374,7 +1422,7 @@ static const char *const cmdlines[] = {
 	"C:\\Windows\\Explorer.EXE",
 	"\"C:\\ProgramData\\Microsoft\\Windows Defender\\platform\\MsMpEng.exe\"",
 	"\"C:\\Users\\J\xc3\xbcrgen\\Tools\\etlgen-app.exe\" --name=\"\xe6\x97\xa5\xe6\x9c\xac\"\n--verbose",
-	"C:\\Tools\\pr\xc3\xbc" "fer.exe /scan \\\\server\\share",
+	"C:\\Tools\\pr\303\274fer.exe /scan \\\\server\\share",
 	"\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1",
 	"c:\\windows\\system32\\inetsrv\\w3wp.exe -ap \"DefaultAppPool\"",
 	"\"C:\\Program Files\\Microsoft SQL Server\\sqlservr.exe\" -sMSSQLSERVER",
@@ -1384,7 +1432,7 @@ static const char *const image_files[] = {
 	"\\Device\\HarddiskVolume3\\Windows\\System32\\ntdll.dll",
 	"\\Device\\HarddiskVolume3\\Windows\\System32\\kernel32.dll",
 	"\\SystemRoot\\System32\\drivers\\tcpip.sys",
-	"\\Device\\HarddiskVolume3\\Program Files\\\xc3\x9cn\xc3\xaf" "code\\lib.dll",
+	"\\Device\\HarddiskVolume3\\Program Files\\\xc3\x9cn\303\257code\\lib.dll",
 	"\\Device\\HarddiskVolume3\\Windows\\System32\\ucrtbase.dll",
 	"\\Device\\HarddiskVolume3\\Windows\\SysWOW64\\wow64.dll",
 };
@@ -1394,7 +1442,7 @@ static struct pstr *proc_name_str[NF(proc_names)];
 static struct pstr *cmdline_str[NF(cmdlines)];
 static struct pstr *image_str[N_IMAGE_FILES];
 
-/* ---- generator state ------------------------------------------------------ */
+/* ---- generator state ---------------------------------------------------- */
 
 struct flushlog {            /* one data buffer seen by the dry run */
 	uint16_t cpu;
@@ -1450,7 +1498,6 @@ struct gen {
 	/* clock */
 	uint64_t start_time, boot_time, perf_freq, freq, t0, now;
 	uint32_t cpu_mhz;
-	uint64_t last_ft;
 
 	/* buffers */
 	struct cpu_state cpu[MAX_CPUS];
@@ -1496,7 +1543,7 @@ struct gen {
 	uint64_t events_done;
 };
 
-/* ---- output ----------------------------------------------------------------- */
+/* ---- output ------------------------------------------------------------- */
 
 static void write_all(struct gen *g, const uint8_t *p, size_t n)
 {
@@ -1536,7 +1583,7 @@ static void out_write(struct gen *g, const uint8_t *p, size_t n)
 	g->wlen += n;
 }
 
-/* ---- clock ------------------------------------------------------------------ */
+/* ---- clock -------------------------------------------------------------- */
 
 /* FILETIME of raw timestamp t: StartTime + floor((t - T0) * 10^7 / F),
  * exact in 64 bits by splitting the quotient (etl-format.md §5.2). */
@@ -1547,24 +1594,23 @@ static uint64_t ft_of(const struct gen *g, uint64_t t)
 	return g->start_time + q * TICKS_PER_SEC + r * TICKS_PER_SEC / g->freq;
 }
 
-/* Moves the global clock forward by 1..50 microseconds.  The minimum step
- * is at least one microsecond of the raw clock, hence several FILETIME
- * ticks: every event gets a distinct FILETIME. */
+/* Moves the global clock forward by about 1..50 microseconds.  Every event
+ * gets a distinct FILETIME: the step is at least u = floor(F / 10^6) raw
+ * ticks (at least 1); for F <= 10^7 one raw tick is already >= 1 FILETIME
+ * tick, and for F > 10^7 u ticks span more than 10 - 10^7/F >= 9 FILETIME
+ * ticks, so the floors in ft_of() can never make two events equal. */
 static void tick(struct gen *g)
 {
 	uint64_t per_us = g->freq / 1000000;
 	if (per_us == 0)
 		per_us = 1;
-	g->now += per_us * rrange(&g->r, 1, 50) + rbelow(&g->r, (uint32_t)per_us);
-	uint64_t ft = ft_of(g, g->now);
-	while (ft <= g->last_ft) {      /* cannot happen with F >= 1 MHz */
-		g->now += per_us;
-		ft = ft_of(g, g->now);
-	}
-	g->last_ft = ft;
+	uint64_t x = rnd(&g->r);
+	uint64_t us = 1 + (((x >> 32) * 50) >> 32);           /* 1..50 */
+	uint64_t frac = ((x & 0xFFFFFFFFu) * per_us) >> 32;   /* 0..u-1 */
+	g->now += per_us * us + frac;
 }
 
-/* ---- buffers ---------------------------------------------------------------- */
+/* ---- buffers ------------------------------------------------------------ */
 
 static void buffer_start(struct gen *g, unsigned cpu)
 {
@@ -1686,7 +1732,7 @@ next:
 	buffer_start(g, cpu);
 }
 
-/* ---- expectations -------------------------------------------------------------- */
+/* ---- expectations ------------------------------------------------------- */
 
 static void evx_reset(struct evx *e)
 {
@@ -1766,7 +1812,7 @@ static void expect_line(struct gen *g, const struct evx *e, const uint8_t *rec,
 		die("%s: write failed: %s", g->ex_tmp, strerror(errno));
 }
 
-/* ---- record building blocks --------------------------------------------------- */
+/* ---- record building blocks --------------------------------------------- */
 
 static uint64_t kaddr(struct gen *g)
 {
@@ -1805,8 +1851,9 @@ static uint8_t *sys_hdr(struct gen *g, uint8_t *r, uint8_t htype, uint8_t ver,
 	st64(r + 16, ts);
 	if (htype == HT_COMPACT32 || htype == HT_COMPACT64)
 		return r + 0x18;
-	st32(r + 24, rbelow(&g->r, 40));   /* KernelTime */
-	st32(r + 28, rbelow(&g->r, 40));   /* UserTime */
+	uint64_t x = rnd(&g->r);
+	st32(r + 24, (uint32_t)(x & 31));          /* KernelTime */
+	st32(r + 28, (uint32_t)(x >> 32 & 31));    /* UserTime */
 	return r + 0x20;
 }
 
@@ -1953,13 +2000,14 @@ struct who {
 static struct who pick_thread(struct gen *g)
 {
 	struct who w;
-	w.p = &g->procs[rbelow(&g->r, NPROC)];
+	uint64_t x = rnd(&g->r);
+	w.p = &g->procs[((x >> 32) * NPROC) >> 32];
 	w.pid = w.p->pid;
-	w.tid = w.p->tid[rbelow(&g->r, (uint32_t)w.p->ntid)];
+	w.tid = w.p->tid[((x & 0xFFFFFFFFu) * (uint64_t)w.p->ntid) >> 32];
 	return w;
 }
 
-/* ---- kernel records (decoding.md §5.4 layouts) ------------------------------ */
+/* ---- kernel records (decoding.md §5.4 layouts) -------------------------- */
 
 static size_t k_process(struct gen *g, uint8_t *r, struct evx *e,
                         struct proc *p, uint16_t hook, uint32_t ctid,
@@ -2138,7 +2186,8 @@ static size_t k_stack(struct gen *g, uint8_t *r, struct evx *e, uint64_t ts,
 		for (unsigned i = 0; i < nf; i++) {
 			char k[16];
 			snprintf(k, sizeof k, "Stack%u", i + 1);
-			jk_hex(j, k, P == 8 ? ld64(frames + 8 * i) : ld32(frames + 4 * i));
+			jk_hex(j, k, P == 8 ? ld64(frames + 8 * i)
+			                    : ld32(frames + 4 * i));
 		}
 	}
 	props_close(e);
@@ -2150,7 +2199,8 @@ static size_t k_cswitch(struct gen *g, uint8_t *r, struct evx *e)
 	struct who nw = pick_thread(g), old = pick_thread(g);
 	uint8_t *pl = sys_hdr(g, r, ktype(g, 1), 2, 0x0524, nw.tid, nw.pid,
 	                      g->now);
-	int8_t np = (int8_t)rrange(&g->r, 1, 15), op = (int8_t)rrange(&g->r, 0, 15);
+	int8_t np = (int8_t)rrange(&g->r, 1, 15);
+	int8_t op = (int8_t)rrange(&g->r, 0, 15);
 	uint8_t cst = (uint8_t)rbelow(&g->r, 3);
 	int8_t wr = (int8_t)rbelow(&g->r, 37), wm = (int8_t)rbelow(&g->r, 2);
 	int8_t ost = (int8_t)rbelow(&g->r, 8);
@@ -2232,15 +2282,18 @@ static size_t k_tcp(struct gen *g, uint8_t *r, struct evx *e)
 	uint8_t *pl = sys_hdr(g, r, ktype(g, 0), 2, 0x060A, w.tid, w.pid, g->now);
 	uint32_t size = rrange(&g->r, 1, 1460);
 	uint8_t da[4] = { 10, (uint8_t)rbelow(&g->r, 256),
-	                  (uint8_t)rbelow(&g->r, 256), (uint8_t)rrange(&g->r, 1, 254) };
+	                  (uint8_t)rbelow(&g->r, 256),
+	                  (uint8_t)rrange(&g->r, 1, 254) };
 	uint8_t sa[4] = { 192, 168, (uint8_t)rbelow(&g->r, 256),
 	                  (uint8_t)rrange(&g->r, 1, 254) };
 	/* Ports are stored in network order.  The kernel dumps call them
 	 * UInt16, the MOF calls them Port; both byte orders give the same
 	 * number when the two bytes are equal, so either schema decodes to
 	 * the value in the expectations. */
-	uint8_t pb = (uint8_t)rrange(&g->r, 1, 255), sbp = (uint8_t)rrange(&g->r, 1, 255);
-	uint16_t dport = (uint16_t)(pb << 8 | pb), sport = (uint16_t)(sbp << 8 | sbp);
+	uint8_t db = (uint8_t)rrange(&g->r, 1, 255);
+	uint8_t sbyte = (uint8_t)rrange(&g->r, 1, 255);
+	uint16_t dport = (uint16_t)(db << 8 | db);
+	uint16_t sport = (uint16_t)(sbyte << 8 | sbyte);
 	uint32_t st = (uint32_t)rnd(&g->r), et = st + rbelow(&g->r, 100);
 	uint32_t seqn = (uint32_t)rnd(&g->r);
 	uint64_t conn = kaddr_p(g, P);
@@ -2282,7 +2335,7 @@ static size_t k_rdcomplete(struct gen *g, uint8_t *r, struct evx *e)
 	return finish_kernel(e, r, pl, pl);
 }
 
-/* ---- generic field encoder (manifest templates and TraceLogging) ---------- */
+/* ---- generic field encoder (manifest templates and TraceLogging) -------- */
 
 struct fctx {
 	struct gen *g;
@@ -2427,15 +2480,33 @@ static void enc_one(struct fctx *c, const struct fdesc *f, int idx)
 		}
 		int64_t sv = 0;
 		switch (d->type) {
-		case T_I8: sv = (int8_t)v; *p++ = (uint8_t)v; v = (uint8_t)v; break;
-		case T_U8: *p++ = (uint8_t)v; v = (uint8_t)v; break;
-		case T_I16: sv = (int16_t)v; p = put16(p, (uint16_t)v); v = (uint16_t)v; break;
-		case T_U16: p = put16(p, (uint16_t)v); v = (uint16_t)v; break;
-		case T_I32: sv = (int32_t)v; p = put32(p, (uint32_t)v); v = (uint32_t)v; break;
+		case T_I8:
+			sv = (int8_t)v;
+			/* fall through */
+		case T_U8:
+			v = (uint8_t)v;
+			*p++ = (uint8_t)v;
+			break;
+		case T_I16:
+			sv = (int16_t)v;
+			/* fall through */
+		case T_U16:
+			v = (uint16_t)v;
+			p = put16(p, (uint16_t)v);
+			break;
+		case T_I32:
+			sv = (int32_t)v;
+			/* fall through */
 		case T_U32: case T_HEX32: case T_BOOL:
-			p = put32(p, (uint32_t)v); v = (uint32_t)v; break;
-		case T_I64: sv = (int64_t)v; p = put64(p, v); break;
-		default: p = put64(p, v); break;
+			v = (uint32_t)v;
+			p = put32(p, (uint32_t)v);
+			break;
+		case T_I64:
+			sv = (int64_t)v;
+			/* fall through */
+		default:
+			p = put64(p, v);
+			break;
 		}
 		c->vals[idx] = (int64_t)v;
 		if (!j)
@@ -2601,11 +2672,12 @@ static int top_count(const struct fdesc *f, int n)
 	return k;
 }
 
-/* ---- TraceLogging metadata --------------------------------------------------- */
+/* ---- TraceLogging metadata ---------------------------------------------- */
 
 static void tl_build(void)
 {
-	/* provider traits: u16 size, name, one group trait {u16 size, u8 type, GUID} */
+	/* provider traits: u16 size, name, one group trait
+	 * {u16 size, u8 type, GUID} */
 	static const char pname[] = "Etlgen.TraceLogging";
 	tl_traits_len = 2 + sizeof pname + 19;
 	tl_traits = xmalloc(tl_traits_len);
@@ -2658,7 +2730,7 @@ static void tl_build(void)
 	}
 }
 
-/* ---- EVENT_HEADER records ------------------------------------------------------ */
+/* ---- EVENT_HEADER records ----------------------------------------------- */
 
 struct ext_item {
 	uint16_t type;
@@ -2679,6 +2751,18 @@ struct ehdr {
 	struct ext_item ext[10];
 	int next;
 };
+
+/* Clears what event_hdr() reads; the ext array is filled up to next. */
+static void ehdr_init(struct ehdr *h)
+{
+	h->flags = 0;
+	h->id = 0;
+	h->version = h->channel = h->level = h->opcode = 0;
+	h->task = 0;
+	h->keywords = 0;
+	h->activity = NULL;
+	h->next = 0;
+}
 
 /* Writes header and extended items; returns the user-data position. */
 static uint8_t *event_hdr(struct gen *g, uint8_t *r, struct ehdr *h,
@@ -2701,8 +2785,9 @@ static uint8_t *event_hdr(struct gen *g, uint8_t *r, struct ehdr *h,
 	r[45] = h->opcode;
 	st16(r + 46, h->task);
 	st64(r + 48, h->keywords);
-	st32(r + 56, rbelow(&g->r, 20));   /* KernelTime */
-	st32(r + 60, rbelow(&g->r, 20));   /* UserTime */
+	uint64_t x = rnd(&g->r);
+	st32(r + 56, (uint32_t)(x & 15));          /* KernelTime */
+	st32(r + 60, (uint32_t)(x >> 32 & 15));    /* UserTime */
 	if (h->activity)
 		memcpy(r + 64, h->activity, 16);
 	else
@@ -2710,20 +2795,20 @@ static uint8_t *event_hdr(struct gen *g, uint8_t *r, struct ehdr *h,
 	uint8_t *p = r + 0x50;
 	e->next = 0;
 	for (int i = 0; i < h->next; i++) {
-		const struct ext_item *x = &h->ext[i];
-		size_t isz = align8(8 + (size_t)x->len);
+		const struct ext_item *it = &h->ext[i];
+		size_t isz = align8(8 + (size_t)it->len);
 		st16(p, (uint16_t)isz);
-		st16(p + 2, x->type);
+		st16(p + 2, it->type);
 		st16(p + 4, i + 1 < h->next ? 1 : 0);   /* Linkage */
-		st16(p + 6, x->len);
-		memcpy(p + 8, x->data, x->len);
-		memset(p + 8 + x->len, 0, isz - 8 - x->len);
-		if (x->type == EXT_STACK_TRACE64 || x->type == EXT_STACK_TRACE32) {
-			e->stackw = x->type == EXT_STACK_TRACE64 ? 8 : 4;
+		st16(p + 6, it->len);
+		memcpy(p + 8, it->data, it->len);
+		memset(p + 8 + it->len, 0, isz - 8 - it->len);
+		if (it->type == EXT_STACK_TRACE64 || it->type == EXT_STACK_TRACE32) {
+			e->stackw = it->type == EXT_STACK_TRACE64 ? 8 : 4;
 			e->stack_off = (uint32_t)(p + 8 + 8 - r);
-			e->nstack = (uint16_t)((x->len - 8) / e->stackw);
+			e->nstack = (uint16_t)((it->len - 8) / e->stackw);
 		}
-		e->ext[e->next++] = x->type;
+		e->ext[e->next++] = it->type;
 		p += isz;
 	}
 	e->prov = h->prov;
@@ -2817,7 +2902,7 @@ struct mcover {
 };
 static const struct mcover mcover[] = {
 	{ 0, 0, 1 | 64, 0 }, { 1, 0, 1, 0 }, { 2, 1, 64, 1 }, { 3, 0, 2 | 4, 0 },
-	{ 4, 0, 8 | 16, 0 }, { 5, 1, 32, 0 }, { 6, 0, 1 | 2 | 4 | 8 | 16 | 32 | 64, 0 },
+	{ 4, 0, 8 | 16, 0 }, { 5, 1, 32, 0 }, { 6, 0, 127, 0 },
 	{ 7, 0, 0, 0 }, { 8, 1, 64, 0 }, { 2, 0, 0, 0 },
 };
 
@@ -2833,7 +2918,8 @@ static size_t m_event(struct gen *g, uint8_t *r, struct evx *e)
 		mask = mcover[k].ext;
 		stack32 = mcover[k].stack32;
 	} else {
-		static const uint8_t w[N_MEVENTS] = { 20, 20, 15, 8, 10, 5, 7, 10, 5 };
+		static const uint8_t w[N_MEVENTS] = { 20, 20, 15, 8, 10, 5, 7,
+		                                      10, 5 };
 		uint32_t x = rbelow(&g->r, 100);
 		evi = 0;
 		while (x >= w[evi]) {
@@ -2856,7 +2942,7 @@ static size_t m_event(struct gen *g, uint8_t *r, struct evx *e)
 		stack32 = 0;
 	struct who w = pick_thread(g);
 	struct ehdr h;
-	memset(&h, 0, sizeof h);
+	ehdr_init(&h);
 	h.htype = psize == 8 ? HT_EVENT64 : HT_EVENT32;
 	h.pid = w.pid;
 	h.tid = w.tid;
@@ -2877,7 +2963,12 @@ static size_t m_event(struct gen *g, uint8_t *r, struct evx *e)
 	add_manifest_ext(g, &h, &xd, mask, stack32);
 	uint8_t *p = event_hdr(g, r, &h, e);
 	props_open(g, e);
-	struct fctx c = { .g = g, .p = p, .psize = psize, .tl = 0, .j = JW };
+	struct fctx c;       /* vals[] is written before it is read */
+	c.g = g;
+	c.p = p;
+	c.psize = psize;
+	c.tl = 0;
+	c.j = JW;
 	if (m->f)
 		enc_range(&c, m->f, 0, top_count(m->f, m->nf));
 	props_close(e);
@@ -2895,7 +2986,7 @@ static size_t tl_event(struct gen *g, uint8_t *r, struct evx *e)
 		psize = 4;
 	struct who w = pick_thread(g);
 	struct ehdr h;
-	memset(&h, 0, sizeof h);
+	ehdr_init(&h);
 	h.htype = psize == 8 ? HT_EVENT64 : HT_EVENT32;
 	h.pid = w.pid;
 	h.tid = w.tid;
@@ -2910,7 +3001,12 @@ static size_t tl_event(struct gen *g, uint8_t *r, struct evx *e)
 	                                     (uint16_t)t->meta_len };
 	uint8_t *p = event_hdr(g, r, &h, e);
 	props_open(g, e);
-	struct fctx c = { .g = g, .p = p, .psize = psize, .tl = 1, .j = JW };
+	struct fctx c;
+	c.g = g;
+	c.p = p;
+	c.psize = psize;
+	c.tl = 1;
+	c.j = JW;
 	enc_range(&c, t->f, 0, top_count(t->f, t->nf));
 	props_close(e);
 	e->name = t->name;
@@ -2922,7 +3018,7 @@ static size_t string_only_event(struct gen *g, uint8_t *r, struct evx *e)
 {
 	struct who w = pick_thread(g);
 	struct ehdr h;
-	memset(&h, 0, sizeof h);
+	ehdr_init(&h);
 	h.htype = g->psize == 8 ? HT_EVENT64 : HT_EVENT32;
 	h.flags = 0x0004;
 	h.pid = w.pid;
@@ -2934,7 +3030,7 @@ static size_t string_only_event(struct gen *g, uint8_t *r, struct evx *e)
 	return event_finish(r, p, e);
 }
 
-/* ---- classic records: EVENT_TRACE_HEADER, EVENT_INSTANCE_GUID_HEADER, WPP ---- */
+/* ---- classic records: EVENT_TRACE_HEADER, EVENT_INSTANCE_GUID_HEADER, WPP --- */
 
 static size_t classic_event(struct gen *g, uint8_t *r, struct evx *e,
                             uint8_t htype)
@@ -3016,7 +3112,7 @@ static size_t wpp_event(struct gen *g, uint8_t *r, struct evx *e)
 	return size;
 }
 
-/* ---- placing records into CPU buffers ---------------------------------------- */
+/* ---- placing records into CPU buffers ----------------------------------- */
 
 /* Appends one or two records (already built in scratch, each at an 8-byte
  * aligned offset) to a CPU buffer, flushing it first if they do not fit, and
@@ -3059,7 +3155,7 @@ static void place(struct gen *g, unsigned cpu, const size_t *sizes, int n)
 	g->events_done += (uint64_t)n;
 }
 
-/* ---- logger records in buffer 0 ------------------------------------------------ */
+/* ---- logger records in buffer 0 ----------------------------------------- */
 
 static void put_tz(uint8_t *p)
 {
@@ -3172,7 +3268,7 @@ static size_t extension_record(struct gen *g, uint8_t *r, uint64_t ts,
 	return size;
 }
 
-/* ---- world set-up ------------------------------------------------------------ */
+/* ---- world set-up ------------------------------------------------------- */
 
 static uint32_t new_pid(struct gen *g)
 {
@@ -3210,8 +3306,9 @@ static void proc_fill(struct gen *g, struct proc *p, int slot, uint32_t ppid)
 	for (int i = 0; i < NIMG; i++) {
 		p->img[i] = image_str[rbelow(&g->r, N_IMAGE_FILES)];
 		p->imgbase[i] = g->psize == 8
-		                ? 0x00007FF800000000ULL + ((uint64_t)rbelow(&g->r, 0x100000) << 16)
-		                : 0x10000000u + (rbelow(&g->r, 0x4000) << 16);
+		        ? 0x00007FF800000000ULL +
+		                  ((uint64_t)rbelow(&g->r, 0x7FFF) << 16)
+		        : 0x10000000u + (rbelow(&g->r, 0x4000) << 16);
 		p->imgsize[i] = 0x1000u * rrange(&g->r, 4, 4000);
 	}
 }
@@ -3221,12 +3318,13 @@ static void world_init(struct gen *g)
 	g->next_pid = 100;
 	g->next_tid = 200;
 	for (int i = 0; i < NPROC; i++)
-		proc_fill(g, &g->procs[i], i, i == 0 ? 0 : g->procs[i > 1 ? 1 : 0].pid);
+		proc_fill(g, &g->procs[i], i,
+		          i == 0 ? 0 : g->procs[i > 1 ? 1 : 0].pid);
 	g->ctl_pid = g->procs[6].pid;
 	g->ctl_tid = g->procs[6].tid[0];
 }
 
-/* ---- clock set-up ----------------------------------------------------------------- */
+/* ---- clock set-up ------------------------------------------------------- */
 
 static void clock_init(struct gen *g)
 {
@@ -3259,7 +3357,6 @@ static void clock_init(struct gen *g)
 		break;
 	}
 	g->now = g->t0;
-	g->last_ft = g->start_time;
 }
 
 /* The Extension record in buffer 0 comes 3 microseconds after T0. */
@@ -3269,7 +3366,7 @@ static uint64_t ext_ts_of(const struct gen *g)
 	return g->t0 + 3 * (per_us ? per_us : 1);
 }
 
-/* ---- the generation pass ------------------------------------------------------------ */
+/* ---- the generation pass ------------------------------------------------ */
 
 enum {
 	K_SAMPLE, K_CSWITCH, K_DISKIO, K_TCP, K_PROC, K_THREAD, K_IMAGE,
@@ -3369,7 +3466,8 @@ static int gen_rundown(struct gen *g, struct rundown *rd, size_t *sizes)
 		struct proc *p = &g->procs[rd->proc];
 		if (rd->phase == 0) {
 			rd->phase = 1;
-			sizes[0] = k_process(g, r, e, p, 0x0303, g->ctl_tid, g->ctl_pid);
+			sizes[0] = k_process(g, r, e, p, 0x0303, g->ctl_tid,
+			                     g->ctl_pid);
 			return 1;
 		}
 		if (rd->phase == 1 && rd->sub < p->ntid) {
@@ -3424,7 +3522,8 @@ static int gen_classic(struct gen *g, size_t *sizes)
 		sizes[0] = classic_event(g, r, e, is64 ? HT_FULL64 : HT_FULL32);
 		break;
 	case 1:
-		sizes[0] = classic_event(g, r, e, is64 ? HT_INSTANCE64 : HT_INSTANCE32);
+		sizes[0] = classic_event(g, r, e,
+		                         is64 ? HT_INSTANCE64 : HT_INSTANCE32);
 		break;
 	case 2:
 		sizes[0] = wpp_event(g, r, e);
@@ -3464,7 +3563,6 @@ static void run_pass(struct gen *g)
 	/* buffer 0 records: header at T0, extension just after; data events
 	 * follow the extension */
 	g->now = ext_ts_of(g);
-	g->last_ft = ft_of(g, g->now);
 	if (!g->dry)
 		write_header_expectations(g);
 
@@ -3493,8 +3591,14 @@ static void run_pass(struct gen *g)
 			}
 			switch (cat) {
 			case 0: n = gen_kernel(g, o->events - i, sizes); break;
-			case 1: sizes[0] = m_event(g, g->scratch, &g->ev[0]); n = 1; break;
-			case 2: sizes[0] = tl_event(g, g->scratch, &g->ev[0]); n = 1; break;
+			case 1:
+				sizes[0] = m_event(g, g->scratch, &g->ev[0]);
+				n = 1;
+				break;
+			case 2:
+				sizes[0] = tl_event(g, g->scratch, &g->ev[0]);
+				n = 1;
+				break;
 			default: n = gen_classic(g, sizes); break;
 			}
 		}
@@ -3513,7 +3617,7 @@ static void run_pass(struct gen *g)
 		flush_cpu(g, i, (int)i == last);
 }
 
-/* ---- buffer 0 and the expectation header -------------------------------------------- */
+/* ---- buffer 0 and the expectation header -------------------------------- */
 
 static uint32_t b0_records(struct gen *g, uint8_t *area, uint64_t end_time,
                            uint32_t buffers, struct evx *eh, struct evx *ee,
@@ -3558,7 +3662,7 @@ static void write_header_expectations(struct gen *g)
 	free(area);
 }
 
-/* ---- manifest XML -------------------------------------------------------------------- */
+/* ---- manifest XML ------------------------------------------------------- */
 
 static const char *const in_names[] = {
 	NULL, "win:UnicodeString", "win:AnsiString", "win:Int8", "win:UInt8",
@@ -3631,6 +3735,7 @@ static void write_manifest(const char *path)
 	FILE *f = fopen(tmp, "w");
 	if (f == NULL)
 		die("%s: %s", tmp, strerror(errno));
+	tmp_paths[2] = tmp;
 	fprintf(f,
 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 "<!-- Manifest of the manifest-based provider written by etlgen, etlkit's\n"
@@ -3685,10 +3790,12 @@ static void write_manifest(const char *path)
 		        md->bitmap ? "bitMap" : "valueMap", md->name);
 		for (int i = 0; i < md->n; i++) {
 			if (md->bitmap)
-				fprintf(f, "            <map value=\"0x%x\" message=\"$(string.Map.%s.%s)\"/>\n",
+				fprintf(f, "            <map value=\"0x%x\""
+				        " message=\"$(string.Map.%s.%s)\"/>\n",
 				        md->e[i].value, md->name, md->e[i].name);
 			else
-				fprintf(f, "            <map value=\"%u\" message=\"$(string.Map.%s.%s)\"/>\n",
+				fprintf(f, "            <map value=\"%u\""
+				        " message=\"$(string.Map.%s.%s)\"/>\n",
 				        md->e[i].value, md->name, md->e[i].name);
 		}
 		fprintf(f, "          </%s>\n", md->bitmap ? "bitMap" : "valueMap");
@@ -3705,7 +3812,8 @@ static void write_manifest(const char *path)
 	fprintf(f, "        </templates>\n        <events>\n");
 	for (int i = 0; i < N_MEVENTS; i++) {
 		const struct mevent *m = &mevents[i];
-		fprintf(f, "          <event value=\"%u\" version=\"%u\" name=\"%s\" symbol=\"%s_V%u\"\n"
+		fprintf(f, "          <event value=\"%u\" version=\"%u\""
+		        " name=\"%s\" symbol=\"%s_V%u\"\n"
 		        "              channel=\"%s\" level=\"%s\" task=\"%s\"",
 		        m->id, m->version, m->name, m->name, m->version, m->chan_ref,
 		        m->level_ref, m->task_ref);
@@ -3714,8 +3822,8 @@ static void write_manifest(const char *path)
 		fprintf(f, " keywords=\"%s\"", m->kw_ref);
 		if (m->tid)
 			fprintf(f, " template=\"%s\"", m->tid);
-		fprintf(f, "\n              message=\"$(string.Event.%s.%u)\"/>\n", m->name,
-		        m->version);
+		fprintf(f, "\n              message=\"$(string.Event.%s.%u)\"/>\n",
+		        m->name, m->version);
 	}
 	fprintf(f,
 "        </events>\n"
@@ -3747,8 +3855,8 @@ static void write_manifest(const char *path)
 			fprintf(f, "        <string id=\"Map.%s.%s\" value=\"%s\"/>\n",
 			        maps[m]->name, maps[m]->e[i].name, maps[m]->e[i].name);
 	for (int i = 0; i < N_MEVENTS; i++) {
-		fprintf(f, "        <string id=\"Event.%s.%u\" value=\"", mevents[i].name,
-		        mevents[i].version);
+		fprintf(f, "        <string id=\"Event.%s.%u\" value=\"",
+		        mevents[i].name, mevents[i].version);
 		xml_text(f, mevents[i].message);
 		fprintf(f, "\"/>\n");
 	}
@@ -3761,10 +3869,11 @@ static void write_manifest(const char *path)
 		die("%s: write failed", tmp);
 	if (rename(tmp, path) != 0)
 		die("%s: %s", path, strerror(errno));
+	tmp_paths[2] = NULL;
 	free(tmp);
 }
 
-/* ---- damage plan ------------------------------------------------------------------- */
+/* ---- damage plan -------------------------------------------------------- */
 
 static int dmg_cmp(const void *a, const void *b)
 {
@@ -3811,7 +3920,7 @@ static void plan_damage(struct gen *g)
 	qsort(g->dmg, g->ndmg, sizeof *g->dmg, dmg_cmp);
 }
 
-/* ---- main ----------------------------------------------------------------------------- */
+/* ---- main --------------------------------------------------------------- */
 
 static char *tmp_name(const char *path)
 {
@@ -3862,14 +3971,6 @@ int main(int argc, char **argv)
 	g->ev[0].props.p = NULL;
 	names_init(g);
 
-	if (o.damage) {
-		g->dry = 1;
-		g->want = 0;
-		run_pass(g);
-		plan_damage(g);
-		g->dry = 0;
-	}
-
 	if (o.manifest_out)
 		write_manifest(o.manifest_out);
 
@@ -3896,6 +3997,7 @@ int main(int argc, char **argv)
 	g->fd = open(g->tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (g->fd < 0)
 		die("%s: %s", g->tmp_path, strerror(errno));
+	tmp_paths[0] = g->tmp_path;
 	memset(g->b0, 0, g->b0_phys);
 	out_write(g, g->b0, g->b0_phys);
 
@@ -3904,12 +4006,20 @@ int main(int argc, char **argv)
 		g->ex = fopen(g->ex_tmp, "w");
 		if (g->ex == NULL)
 			die("%s: %s", g->ex_tmp, strerror(errno));
+		tmp_paths[1] = g->ex_tmp;
 		static char exbuf[1 << 20];
 		setvbuf(g->ex, exbuf, _IOFBF, sizeof exbuf);
 		fputs("# etlgen expect v1\n", g->ex);
-		g->want = 1;
 	}
 
+	if (o.damage) {
+		g->dry = 1;
+		g->want = 0;
+		run_pass(g);
+		plan_damage(g);
+		g->dry = 0;
+	}
+	g->want = g->ex != NULL;
 	run_pass(g);
 	out_flush(g);
 
@@ -3944,6 +4054,7 @@ int main(int argc, char **argv)
 		die("%s: %s", g->tmp_path, strerror(errno));
 	if (rename(g->tmp_path, o.out) != 0)
 		die("%s: %s", o.out, strerror(errno));
+	tmp_paths[0] = NULL;
 
 	if (g->ex) {
 		fprintf(g->ex, "# damaged_buffers=%llu dropped_events=%llu "
@@ -3954,7 +4065,8 @@ int main(int argc, char **argv)
 			die("%s: write failed", g->ex_tmp);
 		char h[17];
 		snprintf(h, sizeof h, "%016llx",
-		         (unsigned long long)fnv1a64(g->b0 + BUF_HDR + eh.poff, eh.plen));
+		         (unsigned long long)fnv1a64(g->b0 + BUF_HDR + eh.poff,
+		                                     eh.plen));
 		if (fseek(g->ex, g->ex_hdr_fnv_pos, SEEK_SET) != 0 ||
 		    fwrite(h, 1, 16, g->ex) != 16)
 			die("%s: write failed", g->ex_tmp);
@@ -3962,6 +4074,7 @@ int main(int argc, char **argv)
 			die("%s: write failed", g->ex_tmp);
 		if (rename(g->ex_tmp, o.expect_out) != 0)
 			die("%s: %s", o.expect_out, strerror(errno));
+		tmp_paths[1] = NULL;
 	}
 	return 0;
 }
