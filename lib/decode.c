@@ -25,6 +25,14 @@
 #define CACHE_MAX_ENTRIES (1u << 20)
 #define THREAD_MAP_MAX (1u << 22)
 #define MAX_ARRAY_ELEMENTS (1u << 20)
+/* Work bounds of one walk over a payload: properties and array elements
+ * visited (all nesting levels together) and JSON bytes written.  Elements
+ * that take no payload bytes (structs without members, empty binaries) let
+ * nested constant counts multiply to billions, and long names repeat in
+ * every element; a payload holds < 64 KiB, so legitimate events stay far
+ * below both. */
+#define MAX_WALK_STEPS (1u << 20)
+#define MAX_WALK_JSON ((size_t)64 << 20)
 
 static const etl_guid eventmetadata_guid = {
 	0xbbccf6c1, 0x6cd1, 0x48c4, { 0x80, 0xff, 0x83, 0x94, 0x82, 0xe3, 0x76, 0x71 }
@@ -78,6 +86,7 @@ struct etl_decoder {
 	etl_decoded out;
 	char err[256];
 	etl_strbuf tmp;
+	size_t walk_steps;       /* properties and elements of the current walk */
 	uint8_t *inflate;        /* WinSat XML after LZNT1 */
 	size_t inflate_cap;
 };
@@ -444,6 +453,18 @@ struct walk {
 	const char *const *keys; /* pre-rendered "name": per property, or NULL */
 	const uint16_t *key_lens;
 };
+
+/* Counts one property or array element against the walk's bounds
+ * (MAX_WALK_STEPS, MAX_WALK_JSON); false, with the walk marked bad, past
+ * them. */
+static bool walk_step(struct walk *w)
+{
+	if (++w->d->walk_steps > MAX_WALK_STEPS || w->b->len > MAX_WALK_JSON) {
+		w->bad = true;
+		return false;
+	}
+	return true;
+}
 
 /* Natural size and alignment of a fixed-size in-type; 0 when variable. */
 static unsigned fixed_size(const etl_prop *pr, unsigned ptr)
@@ -1153,6 +1174,10 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 	for (uint64_t k = 0; k < count; k++) {
 		if ((pr->flags & ETL_PF_TO_END) && w->off >= w->n)
 			break;
+		if (!walk_step(w)) {
+			ok = false;
+			break;
+		}
 		if (k)
 			etl_strbuf_putc(b, ',');
 		if (pr->flags & ETL_PF_STRUCT) {
@@ -1190,9 +1215,13 @@ static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigne
 		w->bad = true;
 		return false;
 	}
+	if (depth == 0) /* a new walk: its own budget */
+		w->d->walk_steps = 0;
 	etl_strbuf *b = w->b;
 	for (uint16_t k = 0; k < count; k++) {
 		uint16_t i = (uint16_t)(first + k);
+		if (!walk_step(w))
+			return false;
 		if (depth == 0 && (w->s->flags & ETL_SF_STOP_AFTER) && i >= w->s->stop_after) {
 			*stopped = true;
 			return true;
@@ -1317,6 +1346,7 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 	o->props.len = 0;
 	o->props.failed = false;
 	o->nvalues = 0;
+	o->layout = 0;
 	o->pid = ev->pid;
 	o->tid = ev->tid;
 	*out = o;
@@ -1360,12 +1390,15 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 		o->event_name = s->event_name;
 		o->task_name = s->task_name;
 		o->opcode_name = s->opcode_name;
-		if (s->prop_count > d->ints_cap) {
-			uint64_t *ni = realloc(d->ints, s->prop_count * sizeof(*ni));
+		/* never NULL, even for a schema without properties: the
+		 * memsets below take it with a zero size */
+		if (s->prop_count > d->ints_cap || !d->ints) {
+			size_t n = s->prop_count ? s->prop_count : 1;
+			uint64_t *ni = realloc(d->ints, n * sizeof(*ni));
 			if (!ni)
 				return ETL_ERR_NOMEM;
 			d->ints = ni;
-			d->ints_cap = s->prop_count;
+			d->ints_cap = n;
 		}
 		if (s->prop_count)
 			memset(d->ints, 0, s->prop_count * sizeof(*d->ints));
@@ -1395,6 +1428,7 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 			if (m == 0 && (!ok || w.bad || w.off >= w.n))
 				break;
 		}
+		o->layout = o->complete ? (w.aligned ? 1 : w.open_tail ? 2 : 0) : 0;
 		if (!o->complete && (w.aligned || w.open_tail)) {
 			/* none fitted: report the plain reading */
 			o->props.len = 0;
@@ -1482,4 +1516,30 @@ size_t etl_decoded_values(const etl_decoded *cd, const etl_value **values)
 	if (values)
 		*values = d->pub;
 	return d->nvalues;
+}
+
+/* ---- one value, for libetlkit-win32 ---------------------------------------------------- */
+
+bool etl_decode_element(etl_decoder *d, const etl_prop *pr, const uint8_t *p, size_t n,
+                        unsigned ptr, etl_strbuf *out, size_t *used)
+{
+	if (!d || !pr || (!p && n))
+		return false;
+	if (!d->ints_cap) {
+		uint64_t *ni = realloc(d->ints, sizeof(*ni));
+		if (!ni)
+			return false;
+		d->ints = ni;
+		d->ints_cap = 1;
+	}
+	etl_prop one = *pr;
+	one.flags &= ~(uint32_t)(ETL_PF_PARAM_COUNT | ETL_PF_PARAM_LENGTH | ETL_PF_STRUCT);
+	etl_schema s = { 0 };
+	s.props = &one;
+	s.prop_count = s.top_count = 1;
+	struct walk w = { d, NULL, &s, p, n, 0, ptr ? ptr : 8, false, false, false, false, 0,
+	                  out, NULL, NULL };
+	bool ok = decode_scalar(&w, &one, 0);
+	*used = w.off;
+	return ok && !w.bad && !out->failed;
 }

@@ -32,6 +32,17 @@ struct etl_decoded {
 	size_t nvalues, cap_values;
 	etl_value *pub;             /* the public view of values */
 	size_t cap_pub;
+	int layout;                 /* the payload layout that fitted: 0 as the
+	                               schema says, 1 C-aligned struct arrays,
+	                               2 trailing array to the end (decode.c) */
 };
+
+/* One element of a non-struct property pr (its count and length flags are
+ * ignored; pr->length is the constant length) at p with n bytes left, for a
+ * producer of pointer size ptr: its JSON value appended to out and the bytes
+ * it takes in *used.  False when the payload ends inside it or its type
+ * cannot be delimited.  Used by libetlkit-win32's TdhFormatProperty. */
+bool etl_decode_element(etl_decoder *d, const etl_prop *pr, const uint8_t *p, size_t n,
+                        unsigned ptr, etl_strbuf *out, size_t *used);
 
 #endif

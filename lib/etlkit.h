@@ -432,6 +432,237 @@ etl_status etl_sink_close(etl_sink *s);
 const etl_guid *etl_kernel_group_guid(unsigned group, const char **name);
 
 
+/* ---- conversion -------------------------------------------------------------------- */
+
+/* A writer stores decoded traces as tables (DESIGN.md §6, §7):
+ *   "sqlite"  one database file.  A new file is built under a temporary name
+ *             next to `path` and renamed into place by etl_writer_close(w, 1);
+ *             an existing etlkit database is appended to, one transaction
+ *             per trace, so an interrupted run leaves it as it was before.
+ *   "csv.gz"  a directory `path` (which must not exist) of <table>.csv.gz
+ *             files, schema.json and load.sql, built as "path.tmp-XXXXXX"
+ *             and renamed when etl_writer_close(w, 1) succeeds.
+ * The tables and their columns are the same in both formats; etlkit(1)
+ * describes them.  A file whose SHA-256 is already in the output is skipped.
+ * A writer is used by one thread; with jobs > 1 it runs its own threads
+ * (storing rows, compressing) while the caller's thread decodes. */
+typedef struct etl_writer etl_writer;
+
+enum {
+	ETL_WRITER_RAW = 1u << 0,       /* keep every raw payload, not only undecoded ones */
+	ETL_WRITER_FLAT = 1u << 1,      /* csv.gz: only events.csv.gz, properties as JSON */
+	ETL_WRITER_NO_DECODE = 1u << 2  /* store the events without decoding them */
+};
+
+typedef struct etl_writer_options {
+	unsigned flags;                 /* ETL_WRITER_* */
+	unsigned jobs;                  /* threads; 0: one per online CPU (at most 16) */
+	int level;                      /* csv.gz: zlib level 1..9; 0: 6 */
+	etl_warning_fn warning;         /* damaged input, skipped files; may be NULL */
+	void *warning_ctx;
+	/* Called every 65536 events and at the end of each trace; a non-zero
+	 * return stops: etl_writer_add_trace() returns ETL_ERR_ABORTED, and the
+	 * caller should close the writer without committing. */
+	int (*progress)(void *ctx, const char *path, uint64_t events);
+	void *progress_ctx;
+} etl_writer_options;
+
+/* What etl_writer_add_trace() did; counters add up over calls. */
+typedef struct etl_writer_result {
+	uint32_t added;                 /* files imported */
+	uint32_t skipped;               /* files already in the output (same SHA-256) */
+	uint32_t failed;                /* files not imported: etl_writer_errmsg() says why */
+	uint64_t events, decoded, raw;  /* events stored; decoded completely; with raw payload */
+	uint64_t damaged;               /* damaged buffers and records skipped */
+} etl_writer_result;
+
+/* opt may be NULL.  On failure *out is NULL and errbuf says why. */
+etl_status etl_writer_open(const char *format, const char *path, const etl_writer_options *opt,
+                           etl_writer **out, char *errbuf, size_t errbuf_size);
+/* Converts the n files, read together as one merged trace (each file is a
+ * row of `traces`), decoding with `schemas` (may be NULL).  A file that
+ * cannot be read is recorded in import_errors and counted in res->failed;
+ * the call still returns ETL_OK.  An error status means the output could not
+ * be written (or ETL_ERR_ABORTED): the writer can then only be closed. */
+etl_status etl_writer_add_trace(etl_writer *w, const char *const *paths, size_t n,
+                                etl_schemas *schemas, etl_writer_result *res);
+/* commit != 0: finishes the output (indexes, final files) and puts it in
+ * place; 0: discards what a new output holds (appends already committed
+ * stay).  Frees w; NULL is harmless. */
+etl_status etl_writer_close(etl_writer *w, int commit);
+/* The last error or failed file of the writer. */
+const char *etl_writer_errmsg(const etl_writer *w);
+
+/* ---- statistics ---------------------------------------------------------------------- */
+
+/* What is in a trace at a glance (`etlkit stats`, `etlkit report`): events per
+ * provider, event type, process, CPU and time bucket; lost events and damaged
+ * input; which events did not decode and why; CPU samples, disk and file I/O
+ * per process; and the processes themselves (image name, parent, lifetime)
+ * from the trace's own process events (kernel Process Start/End/DCStart/
+ * DCEnd/Defunct, Microsoft-Windows-Kernel-Process ProcessStart/ProcessStop).
+ *
+ * Memory is bounded whatever the trace size: every table keeps at most
+ * max_keys distinct keys (event types, providers, processes, CPUs) and folds
+ * the events of later keys into one row marked `other`; the timeline has at
+ * most ETL_STATS_BUCKETS buckets, whose width (10^7 * 2^k FILETIME units, k >=
+ * -7, so that whole seconds are whole buckets) doubles whenever the span
+ * outgrows them, merging pairs.  Only the first ETL_STATS_SERIES providers
+ * keep a timeline of their own.
+ *
+ * Sources: etl_stats_add_trace() reads a trace (decoding with a decoder, and
+ * keeping the process map up to date with every event, also those the filter
+ * rejects); etl_stats_add_database() reads the tables of a database written
+ * by `etlkit convert` with SQL.  Both give the same numbers for the same
+ * trace.  Rows and strings handed out stay valid until the next add or
+ * etl_stats_free(). */
+typedef struct etl_stats etl_stats;
+
+#define ETL_STATS_BUCKETS 512
+#define ETL_STATS_SERIES 256
+
+typedef struct etl_stats_options {
+	unsigned max_keys;          /* distinct keys per table; 0: 4096 */
+} etl_stats_options;
+
+/* opt may be NULL. */
+etl_status etl_stats_new(const etl_stats_options *opt, etl_stats **out);
+void etl_stats_free(etl_stats *s);
+/* The last error (it names the file). */
+const char *etl_stats_errmsg(const etl_stats *s);
+
+enum {
+	/* only keep the process map up to date: the event is not counted (an
+	 * event a filter rejected still names a process) */
+	ETL_STATS_TRACK_ONLY = 1u << 0
+};
+/* One event and its decoded form (d may be NULL). */
+etl_status etl_stats_add_event(etl_stats *s, const etl_event *ev, const etl_decoded *d,
+                               unsigned flags);
+/* The header and counters of an input file (copied). */
+etl_status etl_stats_add_file(etl_stats *s, const etl_trace_info *info);
+/* Reads t to its end: every event is decoded with d (may be NULL), counted
+ * when it passes f (may be NULL), and the files' headers are added.  Loss
+ * and damage found while reading are marked on the timeline.  Call
+ * etl_decoder_prescan() first for the names of in-trace schemas. */
+etl_status etl_stats_add_trace(etl_stats *s, etl_trace *t, etl_decoder *d, const etl_filter *f);
+/* 1 when path is an SQLite database (by its header), 0 otherwise. */
+int etl_stats_is_database(const char *path);
+/* The earliest trace StartTime in an etlkit database (for times given
+ * relative to the start of the trace). */
+etl_status etl_stats_database_start(const char *path, int64_t *start, char *errbuf,
+                                    size_t errbuf_size);
+/* Reads an etlkit database: its traces, event types, events (counted when
+ * they pass f), processes and the I/O sizes of its typed tables. */
+etl_status etl_stats_add_database(etl_stats *s, const char *path, const etl_filter *f);
+
+typedef struct etl_stats_summary {
+	size_t files;                /* etl_stats_file(s, 0 .. files-1) */
+	uint64_t events;             /* events counted */
+	uint64_t decoded;            /* decoded completely */
+	uint64_t partial;            /* a schema, but the payload did not match it */
+	uint64_t undecoded;          /* no schema */
+	uint64_t payload_bytes;
+	int64_t first_ts, last_ts;   /* FILETIME of the first and last event (0: none) */
+	double average_rate;         /* events per second over the span */
+	double peak_rate;            /* events per second in the busiest second (or bucket) */
+	/* loss and damage, over the files */
+	uint64_t events_lost, buffers_lost, lost_buffer_flags;
+	uint64_t damaged_buffers, damaged_records;
+	uint64_t lost_event_records; /* RTLostEvent/RTLostBuffer/RTLostFile events */
+	/* work done, over the processes */
+	uint64_t cpu_samples;
+	uint64_t disk_reads, disk_writes, disk_read_bytes, disk_write_bytes;
+	uint64_t file_reads, file_writes, file_read_bytes, file_write_bytes, file_other;
+	/* the timeline: bucket i covers timeline_start + i * bucket_width */
+	int64_t timeline_start;
+	int64_t bucket_width;        /* FILETIME units (100 ns) */
+	size_t buckets;              /* buckets in use, at most ETL_STATS_BUCKETS */
+	/* distinct keys seen (rows before folding), and the cap */
+	size_t providers, event_types, processes, cpus;
+	unsigned max_keys;
+	int database;                /* 1 when read from a database */
+} etl_stats_summary;
+void etl_stats_get_summary(etl_stats *s, etl_stats_summary *out);
+/* The header of input file i (path and strings owned by s), or NULL. */
+const etl_trace_info *etl_stats_file(const etl_stats *s, size_t i);
+
+/* The rows of each table, most events first; the `other` row (folded keys),
+ * when there is one, last. */
+typedef struct etl_stats_provider {
+	etl_guid guid;
+	const char *name;            /* "Windows Kernel/PerfInfo", "Microsoft-...", or NULL */
+	int other;
+	uint64_t events, decoded, partial, undecoded, payload_bytes;
+	const uint64_t *timeline;    /* events per bucket (summary.buckets), or NULL */
+} etl_stats_provider;
+size_t etl_stats_providers(etl_stats *s, const etl_stats_provider **rows);
+
+typedef struct etl_stats_event_type {
+	etl_guid provider;
+	const char *provider_name;   /* as etl_stats_provider.name */
+	const char *name;            /* event name, else task[/opcode], else "id N" / "opcode N" */
+	const char *event_name, *task_name, *opcode_name;
+	const char *schema;          /* "manifest", "mof", ..., "none" */
+	int classic;                 /* classic (MOF) event: keyed by opcode */
+	uint16_t id, task;
+	uint8_t version, opcode;
+	int other;
+	uint64_t events, decoded, partial, undecoded, payload_bytes;
+} etl_stats_event_type;
+size_t etl_stats_event_types(etl_stats *s, const etl_stats_event_type **rows);
+
+/* One process instance (a pid reused after its process ended is a new row). */
+typedef struct etl_stats_process {
+	uint32_t pid;                /* ETL_NO_ID: events whose process is unknown */
+	uint32_t parent_pid;         /* ETL_NO_ID when unknown */
+	size_t parent;               /* row of the parent instance, or (size_t)-1 */
+	const char *image;           /* file name ("notepad.exe"), or NULL */
+	const char *image_path;      /* full path when the trace gives one, or NULL */
+	const char *command_line;    /* or NULL */
+	int64_t start_ts, end_ts;    /* FILETIME; 0 when not in the trace */
+	int described;               /* named by a process event of the trace */
+	int other;
+	uint64_t events, cpu_samples;
+	uint64_t disk_reads, disk_writes, disk_read_bytes, disk_write_bytes;
+	uint64_t file_reads, file_writes, file_read_bytes, file_write_bytes, file_other;
+} etl_stats_process;
+size_t etl_stats_processes(etl_stats *s, const etl_stats_process **rows);
+
+typedef struct etl_stats_cpu {
+	uint32_t cpu;
+	int other;
+	uint64_t events, cpu_samples;
+} etl_stats_cpu;
+size_t etl_stats_cpus(etl_stats *s, const etl_stats_cpu **rows);
+
+enum {
+	ETL_STATS_TIMELINE_EVENTS = 0,  /* events per bucket */
+	ETL_STATS_TIMELINE_MARKS = 1,   /* loss or damage found while in the bucket */
+	ETL_STATS_TIMELINE_SAMPLES = 2  /* CPU samples per bucket */
+};
+/* Counts per bucket (summary.buckets of them), or NULL. */
+const uint64_t *etl_stats_timeline(etl_stats *s, int which, size_t *n);
+
+/* Writes the statistics:
+ *   "text"  tables for people (top rows of each; o->table: only that one)
+ *   "json"  every table as one JSON document (what `etlkit stats --json` prints)
+ *   "csv"   one table (o->table, default "event-types") as RFC 4180 CSV
+ *   "html"  a self-contained page with charts (`etlkit report`)
+ * Tables: summary, files, providers, event-types, processes, cpus, seconds,
+ * undecoded.  o may be NULL.  ETL_ERR_IO when writing failed. */
+typedef struct etl_stats_write_options {
+	unsigned top;                /* rows per table (text 20, html 25); 0: default */
+	const char *table;           /* text, csv: one table */
+	const char *title;           /* html: the page title; NULL: the input's name */
+	unsigned flags;              /* ETL_STATS_WRITE_* */
+} etl_stats_write_options;
+enum {
+	ETL_STATS_WRITE_ALL_ROWS = 1u << 0  /* text, html: every row, not the top */
+};
+etl_status etl_stats_write(etl_stats *s, const char *format, FILE *fp,
+                           const etl_stats_write_options *o);
+
 #ifdef __cplusplus
 }
 #endif

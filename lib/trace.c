@@ -48,6 +48,12 @@
 #define MAX_FILES 65536u
 #define NO_BUF UINT32_MAX
 #define MAX_BUFFERS (UINT32_MAX - 1)
+/* Decompressed buffers held at once, all streams together.  A compressed
+ * buffer of a few bytes can inflate to the full logical size (one match
+ * token of length 2^32), and the merge keeps one buffer per processor: 4096
+ * processors x 64 MiB from a file of a few hundred KiB.  Real traces need
+ * processors x buffer size, e.g. 64 x 16 MiB. */
+#define MAX_DECODED_TOTAL ((size_t)1 << 30)
 
 struct bufref {
 	uint64_t off;
@@ -99,6 +105,7 @@ struct etl_trace {
 	struct stream *delivered;
 	uint8_t *scratch;
 	size_t scratch_cap;
+	size_t decoded_total;   /* bytes of stream->own grown for decompression */
 	etl_open_options opt;
 	bool quiet;
 	char errmsg[512];
@@ -610,9 +617,17 @@ static int stream_load(etl_trace *t, struct stream *s)
 			}
 			size_t want = filled - BUF_HDR, got = 0;
 			if (want > s->own_cap) {
+				if (want - s->own_cap > MAX_DECODED_TOTAL - t->decoded_total) {
+					char msg[128];
+					etl_msg(msg, sizeof msg, "decompressed buffers of all processors "
+					        "would exceed %zu MiB", MAX_DECODED_TOTAL >> 20);
+					stream_fail_buffer(t, s, msg);
+					continue;
+				}
 				uint8_t *p = realloc(s->own, want);
 				if (!p)
 					return -1;
+				t->decoded_total += want - s->own_cap;
 				s->own = p;
 				s->own_cap = want;
 			}

@@ -86,9 +86,17 @@ etl_status etl_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out,
 		if (dist >= len) {
 			memcpy(dst, src, len);
 		} else {
-			/* overlapping copy repeats the last `dist` bytes */
-			for (size_t i = 0; i < len; i++)
-				dst[i] = src[i];
+			/* An overlapping copy repeats the last `dist` bytes.  What is
+			 * written stays periodic from src on, so each memcpy may take
+			 * all that lies between src and the write position: the
+			 * chunks double, and a match of length 2^32 (a few bytes of
+			 * input) costs memcpy time, not a byte loop. */
+			size_t done = 0;
+			while (done < len) {
+				size_t k = dist + done < len - done ? dist + done : len - done;
+				memcpy(dst + done, src, k);
+				done += k;
+			}
 		}
 		op += len;
 	}

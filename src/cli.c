@@ -332,3 +332,22 @@ bool cli_filter_ready(struct cli_common *c, const etl_trace *t, const char *cmd)
 	}
 	return ensure_filter(c) && etl_filter_set_time(c->filter, since, until) == ETL_OK;
 }
+
+/* ---- etlkit stats / etlkit report: filters over a database ---- */
+
+bool cli_filter_ready_at(struct cli_common *c, int64_t start, const char *cmd)
+{
+	if (!c->since && !c->until)
+		return true;
+	int64_t since = INT64_MIN, until = INT64_MAX;
+	if (c->since && !parse_time(c->since, start, &since)) {
+		cli_usage_error(cmd, "invalid --since time '%s'", c->since);
+		return false;
+	}
+	if (c->until && !parse_time(c->until, start, &until)) {
+		cli_usage_error(cmd, "invalid --until time '%s'", c->until);
+		return false;
+	}
+	return ensure_filter(c) && etl_filter_set_time(c->filter, since, until) == ETL_OK;
+}
+/* ---- end of etlkit stats / etlkit report ---- */

@@ -63,6 +63,7 @@ bool cli_filter_ready(struct cli_common *c, const etl_trace *t, const char *cmd)
 
 typedef int (*cli_command_fn)(int argc, char **argv);
 
+int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
@@ -90,5 +91,18 @@ void cli_put_json(FILE *fp, const char *s);
 
 /* Total damaged buffers and records over the files of a trace. */
 uint64_t cli_damage(const etl_trace *t);
+
+/* ---- etlkit stats / etlkit report (cmd_stats.c, cmd_report.c) ---- */
+int cmd_stats(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+/* cli_filter_ready for inputs without an etl_trace (a database): --since and
+ * --until relative to `start` (FILETIME). */
+bool cli_filter_ready_at(struct cli_common *c, int64_t start, const char *cmd);
+/* Reads the inputs of stats and report, trace files or one etlkit
+ * database, into s; returns EXIT_OK, EXIT_DAMAGED (done, input damaged) or
+ * an error status (reported). */
+int cli_stats_collect(struct cli_common *c, char **paths, size_t n, const char *cmd,
+                      etl_stats *s);
+/* ---- end of etlkit stats / etlkit report ---- */
 
 #endif
