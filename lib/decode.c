@@ -1084,7 +1084,8 @@ static bool note_value(etl_decoder *d, const etl_prop *pr, uint16_t index, size_
 	case 't': case 'f': kind = ETL_VALUE_BOOL; break;
 	case 'n': kind = ETL_VALUE_NULL; break;
 	default:
-		kind = memchr(t, '.', len) || memchr(t, 'e', len) || memchr(t, 'E', len)
+		/* only floats print a fraction or an exponent */
+		kind = pr->in_type == ETL_IN_FLOAT || pr->in_type == ETL_IN_DOUBLE
 		           ? ETL_VALUE_REAL : ETL_VALUE_INTEGER;
 		break;
 	}

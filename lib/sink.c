@@ -216,6 +216,28 @@ void etl_put_time(etl_strbuf *b, int64_t ft)
 	etl_strbuf_put(b, s, n);
 }
 
+void etl_put_time_cached(etl_strbuf *b, int64_t ft, etl_time_cache *c)
+{
+	/* consecutive events share their second: format the date once per
+	 * second and only the seven fractional digits otherwise */
+	int64_t sec = ft >= 0 ? ft / 10000000 : -1;
+	if (!c->valid || sec != c->sec || sec < 0) {
+		if (!etl_filetime_format(ft, c->text, sizeof c->text))
+			return;
+		c->sec = sec;
+		c->valid = true;
+	}
+	char s[ETL_TIME_STRLEN];
+	memcpy(s, c->text, 20);          /* "YYYY-MM-DDThh:mm:ss." */
+	uint64_t frac = (uint64_t)(ft % 10000000);
+	for (int i = 26; i >= 20; i--) {
+		s[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	s[27] = 'Z';
+	etl_strbuf_put(b, s, 28);
+}
+
 size_t etl_event_stack(const etl_event *ev, const uint8_t **frames, unsigned *width)
 {
 	for (size_t i = 0; i < ev->ext_count; i++) {

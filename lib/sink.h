@@ -41,6 +41,13 @@ void etl_put_hexbytes(etl_strbuf *b, const uint8_t *p, size_t n);
 void etl_put_guid(etl_strbuf *b, const etl_guid *g);
 void etl_put_json_string(etl_strbuf *b, const char *s, size_t n);
 void etl_put_time(etl_strbuf *b, int64_t filetime);
+/* The same with the date part reused while the second does not change. */
+typedef struct etl_time_cache {
+	bool valid;
+	int64_t sec;
+	char text[ETL_TIME_STRLEN];
+} etl_time_cache;
+void etl_put_time_cached(etl_strbuf *b, int64_t filetime, etl_time_cache *c);
 /* Return addresses of a STACK_TRACE32/64 extended item, or 0 frames. */
 size_t etl_event_stack(const etl_event *ev, const uint8_t **frames, unsigned *width);
 

@@ -35,7 +35,7 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	etl_put_i64(b, ev->timestamp);
 	key(b, "time");
 	etl_strbuf_putc(b, '"');
-	etl_put_time(b, ev->timestamp);
+	etl_put_time_cached(b, ev->timestamp, s->state);
 	etl_strbuf_putc(b, '"');
 	key(b, "provider");
 	etl_strbuf_putc(b, '"');
@@ -133,4 +133,4 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	return ETL_OK;
 }
 
-const etl_sink_vtable etl_sink_jsonl = { "jsonl", 0, jsonl_write, NULL };
+const etl_sink_vtable etl_sink_jsonl = { "jsonl", sizeof(etl_time_cache), jsonl_write, NULL };
