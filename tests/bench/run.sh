@@ -44,6 +44,18 @@ measure "etlkit info" "$etlkit" info "$trace"
 measure "etlkit dump -f jsonl --no-decode" "$etlkit" dump --no-decode "$trace"
 measure "etlkit dump -f jsonl (decoded)" "$etlkit" dump -m "$dir/bench.man" "$trace"
 measure "etlkit dump -f text (decoded)" "$etlkit" dump -f text -m "$dir/bench.man" "$trace"
+for j in 1 2; do
+	rm -f "$dir/out.db"
+	measure "etlkit convert (SQLite, -j $j)" "$etlkit" convert -q -j $j -m "$dir/bench.man" -o "$dir/out.db" "$trace"
+	rm -rf "$dir/out-csv"
+	measure "etlkit convert -f csv.gz (-j $j)" "$etlkit" convert -q -f csv.gz -j $j -m "$dir/bench.man" -o "$dir/out-csv" "$trace"
+done
+# references: what the libraries and the machine do on the same data
+gzip -dc "$dir/out-csv/events.csv.gz" >"$dir/events.csv"
+measure "reference: gzip -6 of events.csv" gzip -6 -c "$dir/events.csv"
+rm -f "$dir/ref.db"
+measure "reference: sqlite3 .import of events.csv" sqlite3 "$dir/ref.db" ".import --csv $dir/events.csv events"
+rm -rf "$dir/out.db" "$dir/out-csv" "$dir/events.csv" "$dir/ref.db"
 
 {
 	echo "# Benchmarks"
