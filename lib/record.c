@@ -271,7 +271,7 @@ static etl_rec_result parse_message(const uint8_t *p, size_t avail, etl_event *e
 	etl_cursor c;
 	etl_cursor_init(&c, p, rsize);
 	c.off = 4;
-	uint16_t num, opt;
+	uint16_t num = 0, opt = 0;
 	etl_cursor_u16(&c, &num);
 	etl_cursor_u16(&c, &opt);
 	ev->id = num;

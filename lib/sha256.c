@@ -19,6 +19,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HAVE_SHA_NI 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -121,8 +122,14 @@ static void blocks_ni(uint32_t st[8], const uint8_t *p, size_t nblocks)
 bool etl_sha256_accelerated(void)
 {
 #ifdef HAVE_SHA_NI
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	/* CPUID directly: clang 14 does not know __builtin_cpu_supports("sha").
+	 * Leaf 7 EBX bit 29 = SHA extensions, leaf 1 ECX bit 19 = SSE4.1. */
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19)))
+		return false;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return false;
+	return (b & (1u << 29)) != 0;
 #else
 	return false;
 #endif
