@@ -360,6 +360,8 @@ struct etl_writer {
 	bool flat, broken;
 	etl_status broken_status;
 	char err[1024];
+	/* etl_writer_add_file_as(): the file read (alias_real) is named alias_name */
+	const char *alias_real, *alias_name;
 	etl_table fixed[ETL_T_FIXED_COUNT];
 	etl_table flat_events;
 	/* registry (producer) */
@@ -388,6 +390,8 @@ struct trace_ctx {
 	} recent[256];
 	unsigned recent_pos;
 	bool begun;                /* R_BEGIN sent: warnings become import_errors rows */
+	char **early;              /* warnings from before R_BEGIN (opening, prescan) */
+	size_t nearly;
 };
 
 static void consume_batch(etl_writer *w, struct batch *b);
@@ -1269,14 +1273,23 @@ static int64_t offset_of_message(const char *msg)
 
 /* Damaged input while reading: a row of import_errors, and the caller's
  * callback. */
-static void on_warning(void *ctx, const char *msg)
+/* msg with the file read under another name (etl_writer_add_file_as) named
+ * by that name; buf holds the result when it differs. */
+static const char *alias_msg(const etl_writer *w, const char *msg, char *buf, size_t bufsz)
 {
-	struct trace_ctx *tc = ctx;
+	if (!w->alias_real)
+		return msg;
+	const char *at = strstr(msg, w->alias_real);
+	if (!at)
+		return msg;
+	etl_msg(buf, bufsz, "%.*s%s%s", (int)(at - msg), msg, w->alias_name,
+	        at + strlen(w->alias_real));
+	return buf;
+}
+
+static void record_warning(struct trace_ctx *tc, const char *msg)
+{
 	etl_writer *w = tc->w;
-	if (w->opt.warning)
-		w->opt.warning(w->opt.warning_ctx, msg);
-	if (w->flat || !tc->begun)
-		return;
 	size_t f = file_of_message(tc, msg);
 	tc->warnings++;
 	if (tc->warnings <= MAX_WARNING_ROWS)
@@ -1286,9 +1299,48 @@ static void on_warning(void *ctx, const char *msg)
 		          "more warnings follow; only the first 1000 are recorded");
 }
 
+static void on_warning(void *ctx, const char *msg)
+{
+	struct trace_ctx *tc = ctx;
+	etl_writer *w = tc->w;
+	char abuf[2048];
+	msg = alias_msg(w, msg, abuf, sizeof abuf);
+	if (tc->begun) {
+		/* the same damage met again after the prescan's rewind */
+		for (size_t i = 0; i < tc->nearly; i++)
+			if (!strcmp(tc->early[i], msg))
+				return;
+	}
+	if (w->opt.warning)
+		w->opt.warning(w->opt.warning_ctx, msg);
+	if (w->flat)
+		return;
+	if (!tc->begun) {
+		/* kept until the trace's rows begin (record_early) */
+		if (tc->nearly < MAX_WARNING_ROWS) {
+			char **e = realloc(tc->early, (tc->nearly + 1) * sizeof(*e));
+			if (e) {
+				tc->early = e;
+				if ((e[tc->nearly] = strdup(msg)) != NULL)
+					tc->nearly++;
+			}
+		}
+		return;
+	}
+	record_warning(tc, msg);
+}
+
+static void record_early(struct trace_ctx *tc)
+{
+	for (size_t i = 0; i < tc->nearly; i++)
+		record_warning(tc, tc->early[i]);
+}
+
 static void file_failed(etl_writer *w, etl_writer_result *res, const char *path,
                         const char *stage, const char *msg)
 {
+	char abuf[2048];
+	msg = alias_msg(w, msg, abuf, sizeof abuf);
 	res->failed++;
 	etl_msg(w->err, sizeof w->err, "%s", msg);
 	if (w->flat)
@@ -1311,8 +1363,9 @@ static void now_iso(char out[ETL_TIME_STRLEN])
 
 /* The per-trace work: files are hashed, known ones skipped, the rest read
  * together as one merged trace and converted inside one transaction. */
-static etl_status convert_files(etl_writer *w, const char *const *paths, size_t n,
-                                etl_schemas *schemas, etl_writer_result *res)
+static etl_status convert_files(etl_writer *w, const char *const *paths,
+                                const char *const *names, size_t n, etl_schemas *schemas,
+                                etl_writer_result *res)
 {
 	struct trace_ctx tc;
 	memset(&tc, 0, sizeof tc);
@@ -1332,7 +1385,7 @@ static etl_status convert_files(etl_writer *w, const char *const *paths, size_t 
 		uint8_t dg[32];
 		struct tfile *f = &tc.files[tc.n];
 		if (etl_sha256_file(paths[i], dg, &f->size, err, sizeof err) != ETL_OK) {
-			file_failed(w, res, paths[i], "open", err);
+			file_failed(w, res, names[i], "open", err);
 			continue;
 		}
 		etl_sha256_hex(dg, f->sha);
@@ -1343,7 +1396,7 @@ static etl_status convert_files(etl_writer *w, const char *const *paths, size_t 
 			res->skipped++;
 			continue;
 		}
-		f->path = paths[i];
+		f->path = names[i];
 		open_paths[tc.n++] = paths[i];
 	}
 	if (tc.n == 0)
@@ -1382,6 +1435,7 @@ static etl_status convert_files(etl_writer *w, const char *const *paths, size_t 
 		goto out;
 	}
 	tc.begun = true;
+	record_early(&tc);
 	const etl_event *ev;
 	etl_status st;
 	uint64_t count = 0;
@@ -1443,7 +1497,8 @@ static etl_status convert_files(etl_writer *w, const char *const *paths, size_t 
 	}
 	if (!aborted && st != ETL_EOF) {
 		/* the reader gave up: the trace is not complete */
-		etl_msg(err, sizeof err, "%s", etl_trace_errmsg(t));
+		char abuf[2048];
+		etl_msg(err, sizeof err, "%s", alias_msg(w, etl_trace_errmsg(t), abuf, sizeof abuf));
 		if (w->vt->can_rollback) {
 			put_simple(w, R_ABORT, NULL);
 			pipe_drain(w);
@@ -1516,6 +1571,9 @@ out:
 	etl_decoder_free(dec);
 	etl_trace_close(t);
 	free(tc.cache.e);
+	for (size_t i = 0; i < tc.nearly; i++)
+		free(tc.early[i]);
+	free(tc.early);
 	free(tc.files);
 	free(open_paths);
 	return ret;
@@ -2350,7 +2408,34 @@ etl_status etl_writer_add_trace(etl_writer *w, const char *const *paths, size_t 
 		return ETL_ERR_ARG;
 	if (w->broken)
 		return w->broken_status;
-	etl_status st = convert_files(w, paths, n, schemas, res);
+	etl_status st = convert_files(w, paths, paths, n, schemas, res);
+	if (st != ETL_OK && !w->broken) {
+		w->broken = true;
+		w->broken_status = st;
+	}
+	return st;
+}
+
+etl_status etl_writer_add_file_as(etl_writer *w, const char *path, const char *name,
+                                  etl_schemas *schemas, etl_writer_result *res)
+{
+	etl_writer_result dummy;
+	if (!res) {
+		memset(&dummy, 0, sizeof dummy);
+		res = &dummy;
+	}
+	if (!w || !path)
+		return ETL_ERR_ARG;
+	if (!name)
+		name = path;
+	if (w->broken)
+		return w->broken_status;
+	if (strcmp(path, name) != 0) {
+		w->alias_real = path;
+		w->alias_name = name;
+	}
+	etl_status st = convert_files(w, &path, &name, 1, schemas, res);
+	w->alias_real = w->alias_name = NULL;
 	if (st != ETL_OK && !w->broken) {
 		w->broken = true;
 		w->broken_status = st;

@@ -486,6 +486,11 @@ etl_status etl_writer_open(const char *format, const char *path, const etl_write
  * be written (or ETL_ERR_ABORTED): the writer can then only be closed. */
 etl_status etl_writer_add_trace(etl_writer *w, const char *const *paths, size_t n,
                                 etl_schemas *schemas, etl_writer_result *res);
+/* The same for one file, recorded under another name: traces.path,
+ * import_errors and messages say `name` (e.g. "archive.zip!dir/member.etl")
+ * where the file read is `path` (e.g. a temporary copy).  name NULL: path. */
+etl_status etl_writer_add_file_as(etl_writer *w, const char *path, const char *name,
+                                  etl_schemas *schemas, etl_writer_result *res);
 /* commit != 0: finishes the output (indexes, final files) and puts it in
  * place; 0: discards what a new output holds (appends already committed
  * stay).  Frees w; NULL is harmless. */

@@ -11,11 +11,22 @@
  */
 #include "cli.h"
 
+#ifdef HAVE_LIBARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#endif
+#include <fcntl.h>
+
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
@@ -29,8 +40,18 @@ static void on_signal(int sig)
 static void convert_usage(FILE *fp)
 {
 	fprintf(fp,
-	        "Usage: etlkit convert [OPTIONS] -o OUT FILE...\n"
-	        "Convert traces into an SQLite database or a directory of csv.gz files.\n\n"
+	        "Usage: etlkit convert [OPTIONS] -o OUT INPUT...\n"
+	        "Convert traces into an SQLite database or a directory of csv.gz files.\n"
+	        "INPUT: a trace file, a directory (its *.etl files, recursively, in name\n"
+	        "order), a glob pattern (quoted), or - (paths read from stdin, one a line).\n"
+#ifdef HAVE_LIBARCHIVE
+	        "Archives (zip, cab, 7z, tar, gz) are read in place: each .etl member is\n"
+	        "converted as ARCHIVE!member.\n"
+#else
+	        "Archives are not read: this etlkit was built without libarchive.\n"
+#endif
+	        "Each trace is converted and committed on its own; one that fails is\n"
+	        "reported and recorded in import_errors, and the others are converted.\n\n"
 	        "  -o, --output OUT     the database file (appended to when it exists), or the\n"
 	        "                       csv.gz directory (must not exist); required\n"
 	        "  -f, --format FMT     sqlite (default) or csv.gz\n"
@@ -49,20 +70,403 @@ static void convert_usage(FILE *fp)
 	        "could not be converted.\n");
 }
 
+/* ---- inputs -------------------------------------------------------------------- */
+
+struct inputs {
+	char **paths;
+	uint64_t *sizes;           /* 0 when unknown */
+	size_t n, cap;
+	uint64_t total;            /* bytes, over the inputs of known size */
+};
+
+static bool inputs_add(struct inputs *in, const char *path)
+{
+	if (in->n == in->cap) {
+		size_t cap = in->cap ? in->cap * 2 : 64;
+		char **p = realloc(in->paths, cap * sizeof(*p));
+		if (!p)
+			return false;
+		in->paths = p;
+		uint64_t *z = realloc(in->sizes, cap * sizeof(*z));
+		if (!z)
+			return false;
+		in->sizes = z;
+		in->cap = cap;
+	}
+	char *d = strdup(path);
+	if (!d)
+		return false;
+	struct stat sb;
+	uint64_t size = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+	in->paths[in->n] = d;
+	in->sizes[in->n++] = size;
+	in->total += size;
+	return true;
+}
+
+static void inputs_free(struct inputs *in)
+{
+	for (size_t i = 0; i < in->n; i++)
+		free(in->paths[i]);
+	free(in->paths);
+	free(in->sizes);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_etl_name(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && !strcasecmp(name + n - 4, ".etl");
+}
+
+/* The *.etl files under dir, recursively (symbolic links to directories are
+ * not followed), appended to *list. */
+static bool walk_dir(const char *dir, char ***list, size_t *n, size_t *cap)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		cli_error("%s: %s", dir, strerror(errno));
+		return true; /* reported; the rest goes on */
+	}
+	struct dirent *de;
+	bool okay = true;
+	while (okay && (de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		size_t len = strlen(dir) + strlen(de->d_name) + 2;
+		char *p = malloc(len);
+		if (!p) {
+			okay = false;
+			break;
+		}
+		snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
+		struct stat sb;
+		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			okay = walk_dir(p, list, n, cap);
+			free(p);
+			continue;
+		}
+		if (!is_etl_name(de->d_name) || stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+			free(p);
+			continue;
+		}
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			char **l = realloc(*list, nc * sizeof(*l));
+			if (!l) {
+				free(p);
+				okay = false;
+				break;
+			}
+			*list = l;
+			*cap = nc;
+		}
+		(*list)[(*n)++] = p;
+	}
+	closedir(d);
+	return okay;
+}
+
+static bool add_dir(struct inputs *in, const char *dir)
+{
+	char **list = NULL;
+	size_t n = 0, cap = 0;
+	bool okay = walk_dir(dir, &list, &n, &cap);
+	if (okay && n)
+		qsort(list, n, sizeof(*list), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (okay && !inputs_add(in, list[i]))
+			okay = false;
+		free(list[i]);
+	}
+	free(list);
+	if (okay && n == 0)
+		cli_error("%s: no .etl files in this directory", dir);
+	return okay;
+}
+
+static bool add_input(struct inputs *in, const char *arg);
+
+static bool add_stdin_list(struct inputs *in)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	bool okay = true;
+	while (okay && (len = getline(&line, &cap, stdin)) != -1) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if (len == 0)
+			continue;
+		okay = add_input(in, line);
+	}
+	free(line);
+	return okay;
+}
+
+/* One INPUT: a directory, an existing file, a glob pattern; a path that is
+ * none of these stays as it is, for the writer to report as unreadable. */
+static bool add_input(struct inputs *in, const char *arg)
+{
+	struct stat sb;
+	if (stat(arg, &sb) == 0)
+		return S_ISDIR(sb.st_mode) ? add_dir(in, arg) : inputs_add(in, arg);
+	if (strpbrk(arg, "*?[")) {
+		glob_t g;
+		int r = glob(arg, 0, NULL, &g);
+		if (r == GLOB_NOSPACE)
+			return false;
+		if (r == 0) {
+			bool okay = true;
+			for (size_t i = 0; i < g.gl_pathc && okay; i++) {
+				if (stat(g.gl_pathv[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+					okay = add_dir(in, g.gl_pathv[i]);
+				else
+					okay = inputs_add(in, g.gl_pathv[i]);
+			}
+			globfree(&g);
+			return okay;
+		}
+		globfree(&g);
+	}
+	return inputs_add(in, arg);
+}
+
+static bool is_archive_name(const char *p)
+{
+	static const char *const ext[] = { ".zip", ".cab", ".7z", ".tar", ".tgz", ".tar.gz",
+	                                   ".gz", ".tar.xz", ".tar.bz2", NULL };
+	size_t n = strlen(p);
+	for (const char *const *e = ext; *e; e++) {
+		size_t k = strlen(*e);
+		if (n > k && !strcasecmp(p + n - k, *e))
+			return true;
+	}
+	return false;
+}
+
+/* ---- progress ------------------------------------------------------------------ */
+
+static double now_sec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 struct progress {
 	bool show;
 	bool shown;
+	size_t done, total;        /* traces */
+	uint64_t bytes_done, bytes_total;
+	uint64_t cur_size;         /* bytes of the trace being converted */
+	uint64_t events_done;      /* events of the finished traces */
+	double start, last;
 };
+
+static void human_bytes(uint64_t b, char *out, size_t n)
+{
+	const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	int i = 0;
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+static void progress_line(struct progress *p, uint64_t cur_events, bool force)
+{
+	double t = now_sec();
+	if (!p->show || (!force && t - p->last < 0.2))
+		return;
+	p->last = t;
+	double el = t - p->start;
+	uint64_t ev = p->events_done + cur_events;
+	char bd[32], bt[32], eta[32] = "";
+	human_bytes(p->bytes_done, bd, sizeof bd);
+	human_bytes(p->bytes_total, bt, sizeof bt);
+	if (p->bytes_done > 0 && p->bytes_total > p->bytes_done && el > 0.5) {
+		double rem = el * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done;
+		snprintf(eta, sizeof eta, ", ETA %dm%02ds", (int)(rem / 60), (int)rem % 60);
+	}
+	fprintf(stderr, "\retlkit: %zu/%zu traces, %s/%s, %llu events, %.0f events/s%s\033[K",
+	        p->done, p->total, bd, bt, (unsigned long long)ev, el > 0 ? ev / el : 0.0, eta);
+	fflush(stderr);
+	p->shown = true;
+}
 
 static int on_progress(void *ctx, const char *path, uint64_t events)
 {
-	struct progress *p = ctx;
-	if (p->show) {
-		fprintf(stderr, "\retlkit: %s: %llu events", path, (unsigned long long)events);
-		p->shown = true;
-	}
+	(void)path;
+	progress_line(ctx, events, false);
 	return interrupted != 0;
 }
+
+/* ---- archives ------------------------------------------------------------------ */
+
+#define MEMBER_MAX ((uint64_t)4 << 30)  /* larger members are refused */
+
+struct archive_run {
+	etl_writer *w;
+	etl_schemas *schemas;
+	etl_writer_result *res;
+	struct progress *pr;
+	uint32_t failed;           /* archives or members that could not be read */
+	uint32_t damaged;
+};
+
+#ifdef HAVE_LIBARCHIVE
+static bool is_plain_gz(const char *p)
+{
+	size_t n = strlen(p);
+	return n > 3 && !strcasecmp(p + n - 3, ".gz") &&
+	       !(n > 7 && !strcasecmp(p + n - 7, ".tar.gz"));
+}
+
+/* Copies the current member into fd; false with a message in err. */
+static bool copy_member(struct archive *a, int fd, char *err, size_t errsz)
+{
+	uint64_t total = 0;
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+	while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
+		(void)off; /* a sparse hole would need a seek: .etl members have none */
+		total += size;
+		if (total > MEMBER_MAX) {
+			snprintf(err, errsz, "member larger than 4 GiB, not converted");
+			return false;
+		}
+		const char *p = buf;
+		while (size) {
+			ssize_t k = write(fd, p, size);
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				snprintf(err, errsz, "writing a temporary copy: %s", strerror(errno));
+				return false;
+			}
+			p += k;
+			size -= (size_t)k;
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		snprintf(err, errsz, "%s", archive_error_string(a) ? archive_error_string(a) : "read error");
+		return false;
+	}
+	return true;
+}
+
+/* Converts the .etl members of an archive, each copied to a temporary file
+ * in $TMPDIR and recorded as "ARCHIVE!member".  ETL_OK unless the output
+ * failed (the writer's status). */
+static etl_status convert_archive(struct archive_run *ar, const char *path, bool quiet)
+{
+	struct archive *a = archive_read_new();
+	if (!a)
+		return ETL_ERR_NOMEM;
+	bool gz = is_plain_gz(path);
+	archive_read_support_filter_all(a);
+	if (gz)
+		archive_read_support_format_raw(a);
+	else
+		archive_read_support_format_all(a);
+	etl_status ret = ETL_OK;
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+		cli_error("%s: %s", path, archive_error_string(a));
+		ar->failed++;
+		archive_read_free(a);
+		return ETL_OK;
+	}
+	const char *tmpdir = getenv("TMPDIR");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	struct archive_entry *e;
+	int r;
+	unsigned members = 0;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		char member[4096];
+		const char *mname = archive_entry_pathname(e);
+		if (gz) {
+			/* a compressed file: the member is the archive's name without .gz */
+			const char *base = strrchr(path, '/');
+			snprintf(member, sizeof member, "%.*s", (int)strlen(base ? base + 1 : path) - 3,
+			         base ? base + 1 : path);
+		} else {
+			if (!mname || archive_entry_filetype(e) != AE_IFREG)
+				continue;
+			snprintf(member, sizeof member, "%s", mname);
+		}
+		if (!is_etl_name(member))
+			continue;
+		members++;
+		char name[8192];
+		snprintf(name, sizeof name, "%s!%s", path, member);
+		if (archive_entry_size_is_set(e) && (uint64_t)archive_entry_size(e) > MEMBER_MAX) {
+			cli_error("%s: member larger than 4 GiB, not converted", name);
+			ar->failed++;
+			continue;
+		}
+		char tmp[4096];
+		snprintf(tmp, sizeof tmp, "%s/etlkit-member-XXXXXX", tmpdir);
+		int fd = mkstemp(tmp);
+		if (fd < 0) {
+			cli_error("%s: a temporary file in %s: %s", name, tmpdir, strerror(errno));
+			ar->failed++;
+			continue;
+		}
+		char err[1024];
+		bool copied = copy_member(a, fd, err, sizeof err);
+		if (close(fd) != 0 && copied) {
+			snprintf(err, sizeof err, "writing a temporary copy: %s", strerror(errno));
+			copied = false;
+		}
+		if (!copied) {
+			unlink(tmp);
+			cli_error("%s: %s", name, err);
+			ar->failed++;
+			if (archive_errno(a) || r == ARCHIVE_FATAL)
+				break;
+			continue;
+		}
+		uint32_t failed = ar->res->failed, skipped = ar->res->skipped;
+		uint64_t dmg = ar->res->damaged, events = ar->res->events;
+		ret = etl_writer_add_file_as(ar->w, tmp, name, ar->schemas, ar->res);
+		unlink(tmp);
+		ar->pr->events_done += ar->res->events - events;
+		if (ret != ETL_OK)
+			break;
+		if (ar->res->damaged != dmg && ar->res->failed == failed)
+			ar->damaged++;
+		if (ar->pr->shown && (ar->res->failed != failed || ar->res->skipped != skipped)) {
+			fputs("\r\033[K", stderr);
+			ar->pr->shown = false;
+		}
+		if (ar->res->failed != failed)
+			cli_error("%s", etl_writer_errmsg(ar->w));
+		if (ar->res->skipped != skipped && !quiet)
+			fprintf(stderr, "etlkit: %s: already in the output (same SHA-256), skipped\n", name);
+		if (interrupted)
+			break;
+	}
+	if (ret == ETL_OK && r != ARCHIVE_EOF && r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		cli_error("%s: %s", path, archive_error_string(a) ? archive_error_string(a) : "read error");
+		ar->failed++;
+	} else if (ret == ETL_OK && members == 0 && !interrupted) {
+		cli_error("%s: no .etl files in this archive", path);
+		ar->failed++;
+	}
+	archive_read_free(a);
+	return ret;
+}
+#endif
 
 static bool parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
@@ -146,20 +550,40 @@ int cmd_convert(int argc, char **argv)
 		cli_common_free(&c);
 		return EXIT_USAGE;
 	}
+	struct inputs in = { 0 };
+	bool stdin_used = false;
 	for (int i = optind; i < argc; i++) {
-		struct stat sb;
-		if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			cli_error("%s: is a directory; give the trace files", argv[i]);
+		bool okay;
+		if (!strcmp(argv[i], "-")) {
+			if (stdin_used)
+				continue;
+			stdin_used = true;
+			okay = add_stdin_list(&in);
+		} else {
+			okay = add_input(&in, argv[i]);
+		}
+		if (!okay) {
+			cli_error("out of memory");
+			inputs_free(&in);
 			cli_common_free(&c);
 			return EXIT_ERROR;
 		}
+	}
+	if (in.n == 0) {
+		cli_error("no trace files to convert");
+		inputs_free(&in);
+		cli_common_free(&c);
+		return EXIT_ERROR;
 	}
 
 	int rc = EXIT_ERROR;
 	etl_schemas *schemas = NULL;
 	etl_writer *w = NULL;
-	struct progress pr = { !strcmp(progress, "always") ||
-	                       (!strcmp(progress, "auto") && !c.quiet && isatty(2)), false };
+	struct progress pr = { 0 };
+	pr.show = !strcmp(progress, "always") || (!strcmp(progress, "auto") && !c.quiet && isatty(2));
+	pr.total = in.n;
+	pr.bytes_total = in.total;
+	pr.start = pr.last = now_sec();
 	if (!(wo.flags & ETL_WRITER_NO_DECODE) &&
 	    (!cli_add_manifest_env(&c) || !(schemas = cli_load_schemas(&c))))
 		goto out;
@@ -181,15 +605,53 @@ int cmd_convert(int argc, char **argv)
 
 	etl_writer_result res = { 0 };
 	bool fatal = false;
-	for (int i = optind; i < argc && !interrupted; i++) {
-		const char *path = argv[i];
-		uint32_t failed = res.failed, skipped = res.skipped;
-		etl_status st = etl_writer_add_trace(w, &path, 1, schemas, &res);
-		if (pr.shown) {
-			fputc('\n', stderr);
-			pr.shown = false;
+	uint32_t archives = 0, damaged = 0;
+	for (size_t i = 0; i < in.n && !interrupted; i++) {
+		const char *path = in.paths[i];
+		if (is_archive_name(path)) {
+#ifdef HAVE_LIBARCHIVE
+			struct archive_run ar = { w, schemas, &res, &pr, 0, 0 };
+			etl_status ast = convert_archive(&ar, path, c.quiet);
+			archives += ar.failed;
+			damaged += ar.damaged;
+			pr.done++;
+			pr.bytes_done += in.sizes[i];
+			if (ast != ETL_OK) {
+				if (pr.shown) {
+					fputc('\n', stderr);
+					pr.shown = false;
+				}
+				if (ast == ETL_ERR_ABORTED || interrupted)
+					cli_error("interrupted; %s is left as it was", output);
+				else
+					cli_error("%s", etl_writer_errmsg(w));
+				fatal = true;
+				break;
+			}
+			progress_line(&pr, 0, true);
+#else
+			cli_error("%s: is an archive, and this etlkit was built without libarchive: "
+			          "extract the traces first", path);
+			archives++;
+			pr.done++;
+			pr.bytes_done += in.sizes[i];
+#endif
+			continue;
 		}
+		uint32_t failed = res.failed, skipped = res.skipped;
+		uint64_t events = res.events, dmg = res.damaged;
+		pr.cur_size = in.sizes[i];
+		etl_status st = etl_writer_add_trace(w, &path, 1, schemas, &res);
+		pr.done++;
+		pr.bytes_done += in.sizes[i];
+		pr.events_done += res.events - events;
+		if (res.damaged != dmg && res.failed == failed)
+			damaged++;
 		if (st != ETL_OK) {
+			if (pr.shown) {
+				fputc('\n', stderr);
+				pr.shown = false;
+			}
 			if (st == ETL_ERR_ABORTED || interrupted)
 				cli_error("interrupted; %s is left as it was", output);
 			else
@@ -197,10 +659,19 @@ int cmd_convert(int argc, char **argv)
 			fatal = true;
 			break;
 		}
+		if ((res.failed != failed || (res.skipped != skipped && !c.quiet)) && pr.shown) {
+			fputs("\r\033[K", stderr);
+			pr.shown = false;
+		}
 		if (res.failed != failed)
 			cli_error("%s", etl_writer_errmsg(w));
 		if (res.skipped != skipped && !c.quiet)
 			fprintf(stderr, "etlkit: %s: already in %s (same SHA-256), skipped\n", path, output);
+		progress_line(&pr, 0, true);
+	}
+	if (pr.shown) {
+		fputc('\n', stderr);
+		pr.shown = false;
 	}
 	if (interrupted && !fatal) {
 		cli_error("interrupted; %s is left as it was", output);
@@ -218,13 +689,18 @@ int cmd_convert(int argc, char **argv)
 		cli_error("%s: could not be finished", output);
 		goto out;
 	}
-	if (!c.quiet)
+	if (!c.quiet) {
+		double el = now_sec() - pr.start;
 		fprintf(stderr,
-		        "etlkit: %s: %u file%s added (%llu events, %llu decoded), %u skipped, %u failed\n",
+		        "etlkit: %s: %u file%s added (%llu events, %llu decoded; %u damaged), %u skipped,"
+		        " %u failed in %.2f s (%.0f events/s)\n",
 		        output, res.added, res.added == 1 ? "" : "s", (unsigned long long)res.events,
-		        (unsigned long long)res.decoded, res.skipped, res.failed);
-	rc = res.failed || res.damaged ? EXIT_DAMAGED : EXIT_OK;
+		        (unsigned long long)res.decoded, damaged, res.skipped, res.failed + archives, el,
+		        el > 0 ? res.events / el : 0.0);
+	}
+	rc = res.failed || res.damaged || archives ? EXIT_DAMAGED : EXIT_OK;
 out:
+	inputs_free(&in);
 	if (w)
 		etl_writer_close(w, 0);
 	etl_schemas_free(schemas);
