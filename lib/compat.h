@@ -20,6 +20,8 @@
  *                         directory to fsync it fails, which callers accept)
  *   mkdtemp, scandir, alphasort   lib/compat.c (for the tests)
  *   alarm                 does nothing (the tests' watchdogs); lstat is stat
+ *   getline               fgetc loop
+ *   glob                  win32/compat/glob.h (on the include path)
  */
 #ifndef ETLKIT_COMPAT_H
 #define ETLKIT_COMPAT_H
@@ -135,6 +137,37 @@ static inline unsigned etl_compat_alarm(unsigned seconds)
 #define alarm etl_compat_alarm
 /* no symbolic links to tell apart */
 #define lstat stat
+
+/* getline(): POSIX 2008, not in the Windows C library */
+static inline long long etl_compat_getline(char **line, size_t *cap, FILE *fp)
+{
+	size_t len = 0;
+	int c;
+	if (!line || !cap || !fp) {
+		errno = EINVAL;
+		return -1;
+	}
+	while ((c = fgetc(fp)) != EOF) {
+		if (len + 2 > *cap || !*line) {
+			size_t ncap = *cap > 64 ? *cap * 2 : 128;
+			char *n = realloc(*line, ncap);
+			if (!n) {
+				errno = ENOMEM;
+				return -1;
+			}
+			*line = n;
+			*cap = ncap;
+		}
+		(*line)[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (!len)
+		return -1;
+	(*line)[len] = 0;
+	return (long long)len;
+}
+#define getline etl_compat_getline
 
 /* SIGBUS does not exist on Windows: handlers for it are never called */
 #ifndef SIGBUS

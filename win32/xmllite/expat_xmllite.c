@@ -312,7 +312,33 @@ static enum XML_Status run(XML_Parser p)
 		p->error = XML_ERROR_ABORTED;
 		return XML_STATUS_ERROR;
 	}
-	if (!balanced(p->buf, p->len, &p->line)) {
+	/* UTF-16 documents (by BOM or by a first '<' unit) are checked as UTF-8 */
+	const unsigned char *u = (const unsigned char *)p->buf;
+	bool le = p->len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == '<' && u[1] == 0));
+	bool be = p->len >= 2 && ((u[0] == 0xFE && u[1] == 0xFF) || (u[0] == 0 && u[1] == '<'));
+	char *check = p->buf;
+	size_t check_len = p->len;
+	if (le || be) {
+		size_t units = p->len / 2;
+		WCHAR *w = malloc((units + 1) * sizeof *w);
+		if (!w) {
+			p->error = XML_ERROR_NO_MEMORY;
+			return XML_STATUS_ERROR;
+		}
+		for (size_t i = 0; i < units; i++)
+			w[i] = le ? (WCHAR)(u[2 * i] | u[2 * i + 1] << 8) : (WCHAR)(u[2 * i] << 8 | u[2 * i + 1]);
+		check = units > UINT_MAX ? NULL : utf8(w, (UINT)units);
+		free(w);
+		if (!check) {
+			p->error = XML_ERROR_NO_MEMORY;
+			return XML_STATUS_ERROR;
+		}
+		check_len = strlen(check);
+	}
+	bool ok_balance = balanced(check, check_len, &p->line);
+	if (check != p->buf)
+		free(check);
+	if (!ok_balance) {
 		/* reported as an invalid token, which lets manifest.c try its repair */
 		p->col = 1;
 		p->error = XML_ERROR_INVALID_TOKEN;
@@ -416,7 +442,12 @@ enum XML_Status XML_Parse(XML_Parser p, const char *s, int len, int isFinal)
 		p->buf = n;
 		p->cap = p->len + 16;
 	}
-	memset(p->buf + p->len, ' ', 16);
+	const unsigned char *u = (const unsigned char *)p->buf;
+	bool le = p->len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == '<' && u[1] == 0));
+	bool be = p->len >= 2 && ((u[0] == 0xFE && u[1] == 0xFF) || (u[0] == 0 && u[1] == '<'));
+	p->len &= (le || be) ? ~(size_t)1 : ~(size_t)0;
+	for (int i = 0; i < 16; i++)
+		p->buf[p->len + i] = (le && i % 2) || (be && i % 2 == 0) ? 0 : ' ';
 	p->len += 16;
 	return run(p);
 }
