@@ -61,6 +61,14 @@ bool cli_add_path(const char ***list, size_t *n, const char *path)
 	return true;
 }
 
+/* The list separator of ETLKIT_MANIFEST_PATH, as for PATH: Windows paths
+ * hold a colon after the drive letter. */
+#ifdef _WIN32
+#define PATH_LIST_SEP ";"
+#else
+#define PATH_LIST_SEP ":"
+#endif
+
 bool cli_add_manifest_env(struct cli_common *c)
 {
 	static char *env_copy;
@@ -76,8 +84,8 @@ bool cli_add_manifest_env(struct cli_common *c)
 	size_t nold = c->nmanifests;
 	c->manifests = NULL;
 	c->nmanifests = 0;
-	for (char *save = NULL, *tok = strtok_r(env_copy, ":", &save); tok;
-	     tok = strtok_r(NULL, ":", &save)) {
+	for (char *save = NULL, *tok = strtok_r(env_copy, PATH_LIST_SEP, &save); tok;
+	     tok = strtok_r(NULL, PATH_LIST_SEP, &save)) {
 		if (*tok && !cli_add_path(&c->manifests, &c->nmanifests, tok))
 			return false;
 	}
