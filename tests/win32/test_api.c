@@ -202,6 +202,7 @@ int main(void)
 	}
 
 	/* ---- classic consumers, time bounds, cancelling ---- */
+	free(lf.LogFileName);
 	memset(&lf, 0, sizeof lf);
 	lf.LogFileName = wide(path);
 	lf.EventCallback = on_classic;
@@ -236,6 +237,7 @@ int main(void)
 	ok(CloseTrace(h) == ERROR_INVALID_HANDLE, "CloseTrace of a closed handle: ERROR_INVALID_HANDLE");
 	TRACEHANDLE bad = 12345;
 	ok(ProcessTrace(&bad, 1, NULL, NULL) == ERROR_INVALID_HANDLE, "ProcessTrace of a bad handle");
+	free(lf.LogFileName);
 	memset(&lf, 0, sizeof lf);
 	lf.LogFileName = wide("/nonexistent/x.etl");
 	ok(OpenTraceW(&lf) == INVALID_PROCESSTRACE_HANDLE && GetLastError() == ERROR_FILE_NOT_FOUND,
@@ -259,6 +261,7 @@ int main(void)
 	ok(TdhFormatProperty(NULL, NULL, 8, TDH_INTYPE_UINT32, TDH_OUTTYPE_NULL, 4, 2, four, &fs,
 	                     out, &used) == ERROR_EVT_INVALID_EVENT_DATA,
 	   "TdhFormatProperty on too little data: ERROR_EVT_INVALID_EVENT_DATA");
+	free(lf.LogFileName);
 	printf("1..%d\n", n_tests);
 	return n_failed ? 1 : 0;
 }
