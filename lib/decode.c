@@ -466,8 +466,7 @@ static bool walk_step(struct walk *w)
 	return true;
 }
 
-/* Natural size and alignment of a fixed-size in-type; 0 when variable. */
-static unsigned fixed_size(const etl_prop *pr, unsigned ptr)
+unsigned etl_prop_fixed_size(const etl_prop *pr, unsigned ptr)
 {
 	switch (pr->in_type) {
 	case ETL_IN_INT8: case ETL_IN_UINT8: case ETL_IN_MOF_ANSICHAR: return 1;
@@ -481,10 +480,7 @@ static unsigned fixed_size(const etl_prop *pr, unsigned ptr)
 	}
 }
 
-/* Alignment of a struct whose members are all fixed-size scalars (the C
- * layout some producers memcpy, e.g. the .NET runtime's GC struct arrays);
- * 0 when it has other members. */
-static unsigned struct_alignment(const etl_schema *s, const etl_prop *pr, unsigned ptr)
+unsigned etl_struct_alignment(const etl_schema *s, const etl_prop *pr, unsigned ptr)
 {
 	unsigned align = 1;
 	if (pr->struct_start > s->prop_count || pr->struct_count > s->prop_count - pr->struct_start)
@@ -495,7 +491,7 @@ static unsigned struct_alignment(const etl_schema *s, const etl_prop *pr, unsign
 			return 0;
 		if (m->count > 1 || (m->flags & ETL_PF_FIXED_COUNT))
 			return 0;
-		unsigned sz = fixed_size(m, ptr);
+		unsigned sz = etl_prop_fixed_size(m, ptr);
 		if (!sz)
 			return 0;
 		if (sz > align)
@@ -1145,7 +1141,7 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 		 * as many elements as the payload holds */
 		if (w->open_tail && depth == 0 && i + 1u == w->s->top_count &&
 		    !(pr->flags & ETL_PF_STRUCT)) {
-			unsigned sz = fixed_size(pr, w->ptr);
+			unsigned sz = etl_prop_fixed_size(pr, w->ptr);
 			size_t left = w->n - w->off;
 			if (sz && left % sz == 0)
 				count = left / sz;
@@ -1183,7 +1179,7 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 			etl_strbuf_putc(b, ',');
 		if (pr->flags & ETL_PF_STRUCT) {
 			bool stopped = false;
-			unsigned a = w->aligned ? struct_alignment(w->s, pr, w->ptr) : 0;
+			unsigned a = w->aligned ? etl_struct_alignment(w->s, pr, w->ptr) : 0;
 			size_t outer = w->base;
 			w->base = w->off;
 			etl_strbuf_putc(b, '{');
@@ -1234,7 +1230,7 @@ static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigne
 		}
 		const etl_prop *pr = &w->s->props[i];
 		if (w->aligned && depth > 0)
-			align_to(w, fixed_size(pr, w->ptr));
+			align_to(w, etl_prop_fixed_size(pr, w->ptr));
 		if (k)
 			etl_strbuf_putc(b, ',');
 		if (w->keys) {

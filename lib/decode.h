@@ -45,4 +45,12 @@ struct etl_decoded {
 bool etl_decode_element(etl_decoder *d, const etl_prop *pr, const uint8_t *p, size_t n,
                         unsigned ptr, etl_strbuf *out, size_t *used);
 
+/* Natural size (and alignment) of a fixed-size in-type for pointer size
+ * ptr; 0 when the size varies. */
+unsigned etl_prop_fixed_size(const etl_prop *pr, unsigned ptr);
+/* Alignment of a struct whose members are all fixed-size scalars (the C
+ * layout some producers memcpy, e.g. the .NET runtime's GC struct arrays);
+ * 0 when it has other members. */
+unsigned etl_struct_alignment(const etl_schema *s, const etl_prop *pr, unsigned ptr);
+
 #endif

@@ -135,41 +135,6 @@ static bool is_array(const etl_prop *pr)
 	                     ETL_PF_FIXED_COUNT)) || pr->count > 1;
 }
 
-static unsigned fixed_size(const etl_prop *pr, unsigned ptr)
-{
-	switch (pr->in_type) {
-	case ETL_IN_INT8: case ETL_IN_UINT8: case ETL_IN_MOF_ANSICHAR: return 1;
-	case ETL_IN_INT16: case ETL_IN_UINT16: case ETL_IN_MOF_UNICODECHAR: return 2;
-	case ETL_IN_INT32: case ETL_IN_UINT32: case ETL_IN_HEXINT32: case ETL_IN_FLOAT:
-	case ETL_IN_BOOLEAN: return 4;
-	case ETL_IN_INT64: case ETL_IN_UINT64: case ETL_IN_HEXINT64: case ETL_IN_DOUBLE:
-	case ETL_IN_FILETIME: return 8;
-	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: return ptr;
-	default: return 0;
-	}
-}
-
-/* as lib/decode.c: alignment of a struct of fixed-size scalars, else 0 */
-static unsigned struct_alignment(const etl_schema *s, const etl_prop *pr, unsigned ptr)
-{
-	unsigned align = 1;
-	if (pr->struct_start > s->prop_count || pr->struct_count > s->prop_count - pr->struct_start)
-		return 0;
-	for (unsigned k = 0; k < pr->struct_count; k++) {
-		const etl_prop *m = &s->props[pr->struct_start + k];
-		if (m->flags & (ETL_PF_STRUCT | ETL_PF_PARAM_COUNT | ETL_PF_COUNT_PREFIX | ETL_PF_TO_END))
-			return 0;
-		if (m->count > 1 || (m->flags & ETL_PF_FIXED_COUNT))
-			return 0;
-		unsigned sz = fixed_size(m, ptr);
-		if (!sz)
-			return 0;
-		if (sz > align)
-			align = sz;
-	}
-	return align;
-}
-
 static char *strdup_or_empty(const char *s)
 {
 	return strdup(s ? s : "");
@@ -294,7 +259,7 @@ static bool build_props(struct tdh_view *v)
 				q->flags |= PropertyParamLength;
 				q->length = p->length < s->prop_count ? (uint16_t)v->map_src[p->length] : 0;
 			} else {
-				unsigned fs = fixed_size(p, v->ptr);
+				unsigned fs = etl_prop_fixed_size(p, v->ptr);
 				q->length = p->length ? p->length : (uint16_t)fs;
 				if (p->flags & ETL_PF_FIXED_LENGTH)
 					q->flags |= PropertyParamFixedLength;
@@ -382,7 +347,7 @@ static uint64_t int_value(const etl_prop *pr, const uint8_t *p, size_t size, uns
 	case ETL_IN_UINT16: case ETL_IN_MOF_UNICODECHAR: case ETL_IN_INT32: case ETL_IN_UINT32:
 	case ETL_IN_HEXINT32: case ETL_IN_INT64: case ETL_IN_UINT64: case ETL_IN_HEXINT64:
 	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: case ETL_IN_BOOLEAN: {
-		unsigned n = fixed_size(pr, ptr);
+		unsigned n = etl_prop_fixed_size(pr, ptr);
 		if (!n || n > size)
 			return 0;
 		uint64_t u = 0;
@@ -462,7 +427,7 @@ static bool walk_prop(struct walker *w, uint16_t i, unsigned depth, int32_t pare
 		array = true;
 		if (w->open_tail && depth == 0 && i + 1u == s->top_count &&
 		    !(pr->flags & ETL_PF_STRUCT)) {
-			unsigned sz = fixed_size(pr, v->ptr);
+			unsigned sz = etl_prop_fixed_size(pr, v->ptr);
 			size_t left = n - w->off;
 			if (sz && left % sz == 0)
 				count = left / sz;
@@ -514,7 +479,7 @@ static bool walk_prop(struct walker *w, uint16_t i, unsigned depth, int32_t pare
 		}
 		if (pr->flags & ETL_PF_STRUCT) {
 			bool stopped = false;
-			unsigned a = w->aligned ? struct_alignment(s, pr, v->ptr) : 0;
+			unsigned a = w->aligned ? etl_struct_alignment(s, pr, v->ptr) : 0;
 			size_t outer = w->base;
 			w->base = w->off;
 			ok = walk_props(w, pr->struct_start, pr->struct_count, depth + 1, holder, &stopped);
@@ -573,7 +538,7 @@ static bool walk_props(struct walker *w, uint16_t first, uint16_t count, unsigne
 			return true;
 		}
 		if (w->aligned && depth > 0)
-			align_to(w, fixed_size(pr, w->v->ptr));
+			align_to(w, etl_prop_fixed_size(pr, w->v->ptr));
 		if (!walk_prop(w, i, depth, parent))
 			return false;
 	}
