@@ -420,7 +420,12 @@ void etl_guid_from_name(const char *name, etl_guid *out);
  * information for some formats. */
 typedef struct etl_sink etl_sink;
 enum {
-	ETL_SINK_RAW = 1u << 0  /* always include the payload as hex */
+	ETL_SINK_RAW = 1u << 0,      /* always include the payload as hex */
+	/* Format and write on a second thread.  etl_sink_write() then copies
+	 * what the line needs and returns at once; a write error shows in a
+	 * later etl_sink_write() or in etl_sink_close(), and the FILE must not
+	 * be touched by the caller until etl_sink_close(). */
+	ETL_SINK_THREADED = 1u << 1
 };
 etl_status etl_sink_open_stream(const char *format, FILE *fp, unsigned flags,
                                 const etl_trace *trace, etl_sink **out);

@@ -4,11 +4,283 @@
  */
 #define ETLKIT_INTERNAL
 #include "sink.h"
+#include "decode.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const etl_sink_vtable *const sinks[] = { &etl_sink_jsonl, &etl_sink_text };
+
+/* ---- the formatting thread (ETL_SINK_THREADED) ------------------------------------
+ *
+ * Formatting a line costs about as much as reading and decoding its event, so
+ * with two CPUs the caller's thread reads and decodes while this one formats
+ * and writes.  etl_sink_write() copies each event into a batch: the header,
+ * the decoded names and props, the extended items, and the payload when the
+ * line shows it.  Full batches go to the thread in order; PIPE_BATCHES of
+ * PIPE_BATCH_BYTES bound the memory (a batch grows past that only to hold one
+ * record bigger than it). */
+
+#define PIPE_BATCHES 4
+#define PIPE_BATCH_BYTES (256u << 10)
+#define PIPE_FLUSH_BYTES (128u << 10)   /* output written in pieces of this */
+
+struct pipe_batch {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+struct sink_pipe {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct pipe_batch b[PIPE_BATCHES];
+	unsigned filled;     /* batches handed over (producer) */
+	unsigned taken;      /* batches formatted (consumer) */
+	bool done;           /* no more batches will come */
+	etl_status status;   /* the thread's first error; sticky */
+};
+
+/* One event in a batch: this header, then the names, props, extended items
+ * and payload it points to, 8-byte aligned. */
+struct pipe_rec {
+	uint32_t size;       /* bytes of the whole record */
+	uint8_t has_d, complete, source;
+	uint32_t pid, tid;
+	const char *names[4];    /* provider, event, task, opcode; into the record */
+	const char *props;
+	size_t props_len;
+	etl_event ev;            /* data and ext point into the record */
+};
+
+static inline size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+static etl_status format_batch(etl_sink *s, const struct pipe_batch *b)
+{
+	etl_strbuf *line = &s->line;
+	line->len = 0;
+	for (size_t off = 0; off < b->len;) {
+		const struct pipe_rec *r = (const struct pipe_rec *)(b->p + off);
+		struct etl_decoded d;
+		memset(&d, 0, sizeof d);
+		if (r->has_d) {
+			d.source = r->source;
+			d.complete = r->complete;
+			d.pid = r->pid;
+			d.tid = r->tid;
+			d.provider_name = r->names[0];
+			d.event_name = r->names[1];
+			d.task_name = r->names[2];
+			d.opcode_name = r->names[3];
+			d.props.p = (char *)r->props;
+			d.props.len = r->props_len;
+			d.props.cap = r->props_len + 1;
+		}
+		etl_status st = s->vt->write(s, &r->ev, r->has_d ? &d : NULL);
+		if (st != ETL_OK)
+			return st;
+		if (line->failed)
+			return ETL_ERR_NOMEM;
+		if (line->len >= PIPE_FLUSH_BYTES) {
+			if (fwrite(line->p, 1, line->len, s->fp) != line->len)
+				return ETL_ERR_IO;
+			line->len = 0;
+		}
+		off += r->size;
+	}
+	if (line->len && fwrite(line->p, 1, line->len, s->fp) != line->len)
+		return ETL_ERR_IO;
+	line->len = 0;
+	return ETL_OK;
+}
+
+static void *pipe_main(void *arg)
+{
+	etl_sink *s = arg;
+	struct sink_pipe *p = s->pipe;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->taken == p->filled && !p->done)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->taken == p->filled)
+			break;
+		struct pipe_batch *b = &p->b[p->taken % PIPE_BATCHES];
+		bool skip = p->status != ETL_OK;
+		pthread_mutex_unlock(&p->mu);
+		etl_status st = skip ? ETL_OK : format_batch(s, b);
+		pthread_mutex_lock(&p->mu);
+		if (st != ETL_OK && p->status == ETL_OK)
+			p->status = st;
+		b->len = 0;
+		p->taken++;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static bool pipe_start(etl_sink *s)
+{
+	struct sink_pipe *p = calloc(1, sizeof(*p));
+	if (!p)
+		return false;
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		return false;
+	}
+	if (pthread_cond_init(&p->cv, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		return false;
+	}
+	s->pipe = p;
+	if (pthread_create(&p->th, NULL, pipe_main, s) != 0) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		free(p);
+		s->pipe = NULL;
+		return false;
+	}
+	return true;
+}
+
+/* Hands the producer's batch over when it is not empty. */
+static void pipe_submit(struct sink_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->b[p->filled % PIPE_BATCHES].len) {
+		p->filled++;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Room for n bytes in the producer's batch: hands it over when full and
+ * waits for a free one.  NULL on allocation failure or an earlier error. */
+static uint8_t *pipe_reserve(struct sink_pipe *p, size_t n, etl_status *err)
+{
+	struct pipe_batch *b = &p->b[p->filled % PIPE_BATCHES];
+	if (b->len && b->cap - b->len < n) {
+		pthread_mutex_lock(&p->mu);
+		p->filled++;
+		pthread_cond_broadcast(&p->cv);
+		while (p->filled - p->taken >= PIPE_BATCHES)
+			pthread_cond_wait(&p->cv, &p->mu);
+		*err = p->status;
+		pthread_mutex_unlock(&p->mu);
+		if (*err != ETL_OK)
+			return NULL;
+		b = &p->b[p->filled % PIPE_BATCHES];
+	}
+	if (b->cap - b->len < n) {
+		size_t cap = n > PIPE_BATCH_BYTES ? n : PIPE_BATCH_BYTES;
+		uint8_t *np = realloc(b->p, cap);
+		if (!np) {
+			*err = ETL_ERR_NOMEM;
+			return NULL;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	uint8_t *at = b->p + b->len;
+	b->len += n;
+	return at;
+}
+
+static etl_status pipe_write(etl_sink *s, const etl_event *ev, const struct etl_decoded *d)
+{
+	struct sink_pipe *p = s->pipe;
+	size_t nlen[4] = { 0 };
+	const char *names[4] = { NULL };
+	if (d) {
+		names[0] = d->provider_name;
+		names[1] = d->event_name;
+		names[2] = d->task_name;
+		names[3] = d->opcode_name;
+	}
+	size_t n = pad8(sizeof(struct pipe_rec));
+	for (int i = 0; i < 4; i++)
+		if (names[i])
+			n += (nlen[i] = strlen(names[i])) + 1;
+	size_t props_len = d ? d->props.len : 0;
+	bool need_data = !d || !d->complete || (s->flags & ETL_SINK_RAW) || props_len <= 2;
+	size_t data_len = need_data ? ev->size : 0;
+	n = pad8(n + props_len + 1);
+	size_t ext_at = n;
+	n += pad8(ev->ext_count * sizeof(etl_ext_item));
+	for (size_t i = 0; i < ev->ext_count; i++)
+		n += ev->ext[i].size;
+	n = pad8(n + data_len);
+	if (n > UINT32_MAX)
+		return ETL_ERR_LIMIT;
+	etl_status st = ETL_OK;
+	uint8_t *base = pipe_reserve(p, n, &st);
+	if (!base)
+		return st;
+	struct pipe_rec *r = (struct pipe_rec *)base;
+	r->size = (uint32_t)n;
+	r->has_d = d != NULL;
+	r->complete = d ? (uint8_t)d->complete : 0;
+	r->source = d ? (uint8_t)d->source : 0;
+	r->pid = d ? d->pid : 0;
+	r->tid = d ? d->tid : 0;
+	r->ev = *ev;
+	r->ev.header_ext = NULL;
+	r->ev.header_ext_size = 0;
+	char *o = (char *)base + pad8(sizeof(struct pipe_rec));
+	for (int i = 0; i < 4; i++) {
+		r->names[i] = names[i] ? o : NULL;
+		if (names[i]) {
+			memcpy(o, names[i], nlen[i] + 1);
+			o += nlen[i] + 1;
+		}
+	}
+	r->props = o;
+	r->props_len = props_len;
+	if (props_len)
+		memcpy(o, d->props.p, props_len);
+	o[props_len] = 0;
+	etl_ext_item *items = (etl_ext_item *)(base + ext_at);
+	o = (char *)items + pad8(ev->ext_count * sizeof(etl_ext_item));
+	for (size_t i = 0; i < ev->ext_count; i++) {
+		items[i] = ev->ext[i];
+		items[i].data = (const uint8_t *)o;
+		memcpy(o, ev->ext[i].data, ev->ext[i].size);
+		o += ev->ext[i].size;
+	}
+	r->ev.ext = ev->ext_count ? items : NULL;
+	r->ev.data = need_data ? (const uint8_t *)o : NULL;
+	if (!need_data)
+		r->ev.size = ev->size;  /* still shown as payload_size */
+	else if (data_len)
+		memcpy(o, ev->data, data_len);
+	return ETL_OK;
+}
+
+/* Stops the thread after it has formatted everything handed over. */
+static etl_status pipe_stop(etl_sink *s)
+{
+	struct sink_pipe *p = s->pipe;
+	if (!p)
+		return ETL_OK;
+	pipe_submit(p);
+	pthread_mutex_lock(&p->mu);
+	p->done = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	etl_status st = p->status;
+	for (int i = 0; i < PIPE_BATCHES; i++)
+		free(p->b[i].p);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+	s->pipe = NULL;
+	return st;
+}
+
+/* ---- the sink API ------------------------------------------------------------------ */
 
 etl_status etl_sink_open_stream(const char *format, FILE *fp, unsigned flags,
                                 const etl_trace *trace, etl_sink **out)
@@ -30,6 +302,9 @@ etl_status etl_sink_open_stream(const char *format, FILE *fp, unsigned flags,
 			free(s);
 			return ETL_ERR_NOMEM;
 		}
+		/* without a thread the sink works the same, on the caller's */
+		if (flags & ETL_SINK_THREADED)
+			pipe_start(s);
 		*out = s;
 		return ETL_OK;
 	}
@@ -40,6 +315,12 @@ etl_status etl_sink_write(etl_sink *s, const etl_event *ev, const struct etl_dec
 {
 	if (!s || !ev)
 		return ETL_ERR_ARG;
+	if (s->pipe) {
+		etl_status st = pipe_write(s, ev, d);
+		if (st == ETL_ERR_IO)
+			etl_msg(s->errmsg, sizeof s->errmsg, "write failed");
+		return st;
+	}
 	s->line.len = 0;
 	etl_status st = s->vt->write(s, ev, d);
 	if (st != ETL_OK)
@@ -57,7 +338,9 @@ etl_status etl_sink_close(etl_sink *s)
 {
 	if (!s)
 		return ETL_OK;
-	etl_status st = s->vt->finish ? s->vt->finish(s) : ETL_OK;
+	etl_status st = pipe_stop(s);
+	etl_status fst = s->vt->finish ? s->vt->finish(s) : ETL_OK;
+	st = st ? st : fst;
 	if (fflush(s->fp) != 0 || ferror(s->fp))
 		st = st ? st : ETL_ERR_IO;
 	etl_strbuf_free(&s->line);
@@ -71,23 +354,61 @@ static const char digit_pairs[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
+/* Decimal digits of v > 0: log10 from the bit length, corrected by one
+ * comparison. */
+static inline unsigned dec_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233 >> 12;
+	return t + 1 - (v < pow10[t]);
+}
+
+/* Writes the last 2*pairs digits of v (< 10^(2*pairs)) ending at o. */
+static inline char *put_pairs32(char *o, uint32_t v, int pairs)
+{
+	while (pairs--) {
+		o -= 2;
+		memcpy(o, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	return o;
+}
+
 void etl_put_u64(etl_strbuf *b, uint64_t v)
 {
-	char tmp[24];
-	char *o = tmp + sizeof tmp;
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-		v /= 100;
-		o -= 2;
-		memcpy(o, digit_pairs + 2 * r, 2);
+	if (v < 10) {
+		etl_strbuf_putc(b, (char)('0' + v));
+		return;
 	}
-	if (v >= 10) {
-		o -= 2;
-		memcpy(o, digit_pairs + 2 * v, 2);
-	} else {
-		*--o = (char)('0' + v);
+	etl_strbuf_reserve(b, 21);
+	if (b->failed)
+		return;
+	unsigned n = dec_digits(v);
+	char *o = b->p + b->len + n;
+	b->len += n;
+	*o = 0;
+	/* eight digits at a time in 32-bit arithmetic, which is cheaper than
+	 * dividing a 64-bit value by 100 */
+	while (v >= 100000000) {
+		o = put_pairs32(o, (uint32_t)(v % 100000000), 4);
+		v /= 100000000;
 	}
-	etl_strbuf_put(b, o, (size_t)(tmp + sizeof tmp - o));
+	uint32_t w = (uint32_t)v;
+	while (w >= 100) {
+		o -= 2;
+		memcpy(o, digit_pairs + 2 * (w % 100), 2);
+		w /= 100;
+	}
+	if (w >= 10)
+		memcpy(o - 2, digit_pairs + 2 * w, 2);
+	else
+		o[-1] = (char)('0' + w);
 }
 
 void etl_put_i64(etl_strbuf *b, int64_t v)
@@ -102,17 +423,38 @@ void etl_put_i64(etl_strbuf *b, int64_t v)
 
 static const char hexd[] = "0123456789abcdef";
 
+/* "00".."ff": two hex digits per table lookup */
+static const char hex_pairs[513] =
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 void etl_put_hex64(etl_strbuf *b, uint64_t v)
 {
-	char tmp[20];
-	int i = sizeof tmp;
-	do {
-		tmp[--i] = hexd[v & 15];
-		v >>= 4;
-	} while (v);
-	tmp[--i] = 'x';
-	tmp[--i] = '0';
-	etl_strbuf_put(b, tmp + i, sizeof tmp - (size_t)i);
+	etl_strbuf_reserve(b, 19);
+	if (b->failed)
+		return;
+	unsigned n = v ? (unsigned)(67 - __builtin_clzll(v)) / 4 : 1;
+	char *o = b->p + b->len;
+	o[0] = '0';
+	o[1] = 'x';
+	b->len += 2 + n;
+	o = b->p + b->len;
+	*o = 0;
+	while (v >= 0x100) {
+		o -= 2;
+		memcpy(o, hex_pairs + 2 * (v & 0xFF), 2);
+		v >>= 8;
+	}
+	if (v >= 0x10)
+		memcpy(o - 2, hex_pairs + 2 * v, 2);
+	else
+		o[-1] = hexd[v];
 }
 
 void etl_put_hexbytes(etl_strbuf *b, const uint8_t *p, size_t n)
@@ -125,10 +467,8 @@ void etl_put_hexbytes(etl_strbuf *b, const uint8_t *p, size_t n)
 	if (b->failed)
 		return;
 	char *o = b->p + b->len;
-	for (size_t i = 0; i < n; i++) {
-		*o++ = hexd[p[i] >> 4];
-		*o++ = hexd[p[i] & 15];
-	}
+	for (size_t i = 0; i < n; i++, o += 2)
+		memcpy(o, hex_pairs + 2 * p[i], 2);
 	b->len += 2 * n;
 	b->p[b->len] = 0;
 }
@@ -156,6 +496,18 @@ void etl_put_json_string(etl_strbuf *b, const char *s, size_t n)
 	size_t i = 0;
 	while (i < n) {
 		size_t run = i;
+		/* eight bytes at a time while none is special: a byte below 0x20
+		 * or equal to '"' or '\\' borrows into its top bit, and a set
+		 * top bit is non-ASCII */
+		while (n - run >= 8) {
+			uint64_t x;
+			memcpy(&x, p + run, 8);
+			uint64_t m = (x - 0x2020202020202020ull) | ((x ^ 0x2222222222222222ull) - 0x0101010101010101ull) |
+			             ((x ^ 0x5C5C5C5C5C5C5C5Cull) - 0x0101010101010101ull) | x;
+			if (m & 0x8080808080808080ull)
+				break;
+			run += 8;
+		}
 		while (run < n && !json_special[p[run]])
 			run++;
 		if (run > i) {

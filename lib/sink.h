@@ -20,6 +20,8 @@ typedef struct etl_sink_vtable {
 	etl_status (*finish)(etl_sink *s);
 } etl_sink_vtable;
 
+struct sink_pipe;
+
 struct etl_sink {
 	const etl_sink_vtable *vt;
 	FILE *fp;
@@ -27,6 +29,7 @@ struct etl_sink {
 	etl_strbuf line;
 	const etl_trace *trace;
 	void *state;
+	struct sink_pipe *pipe;   /* ETL_SINK_THREADED: the formatting thread */
 	char errmsg[256];
 };
 

@@ -10,6 +10,30 @@
 /* ,"name": as one literal copy */
 #define key(b, k) etl_strbuf_lit((b), ",\"" k "\":")
 
+/* The sink's state: the time cache and the text of recently seen provider
+ * GUIDs (a trace has few providers; formatting one costs more than a
+ * lookup). */
+#define GUID_SLOTS 32
+struct jsonl_state {
+	etl_time_cache time;
+	struct {
+		etl_guid g;
+		bool valid;
+		char text[ETL_GUID_STRLEN];
+	} guids[GUID_SLOTS];
+};
+
+static void put_provider(etl_strbuf *b, const etl_guid *g, struct jsonl_state *st)
+{
+	unsigned h = (g->data1 ^ g->data2 ^ (unsigned)g->data4[7] << 3) % GUID_SLOTS;
+	if (!st->guids[h].valid || !etl_guid_equal(&st->guids[h].g, g)) {
+		st->guids[h].g = *g;
+		st->guids[h].valid = true;
+		etl_guid_format(g, st->guids[h].text);
+	}
+	etl_strbuf_put(b, st->guids[h].text, 36);
+}
+
 static void str_or_null(etl_strbuf *b, const char *s)
 {
 	if (s)
@@ -35,11 +59,12 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	etl_put_i64(b, ev->timestamp);
 	key(b, "time");
 	etl_strbuf_putc(b, '"');
-	etl_put_time_cached(b, ev->timestamp, s->state);
+	struct jsonl_state *st = s->state;
+	etl_put_time_cached(b, ev->timestamp, &st->time);
 	etl_strbuf_putc(b, '"');
 	key(b, "provider");
 	etl_strbuf_putc(b, '"');
-	etl_put_guid(b, &ev->provider);
+	put_provider(b, &ev->provider, st);
 	etl_strbuf_putc(b, '"');
 	key(b, "provider_name");
 	str_or_null(b, d ? d->provider_name : NULL);
@@ -133,4 +158,4 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	return ETL_OK;
 }
 
-const etl_sink_vtable etl_sink_jsonl = { "jsonl", sizeof(etl_time_cache), jsonl_write, NULL };
+const etl_sink_vtable etl_sink_jsonl = { "jsonl", sizeof(struct jsonl_state), jsonl_write, NULL };

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void dump_usage(FILE *fp)
 {
@@ -98,6 +99,9 @@ int cmd_dump(int argc, char **argv)
 		cli_error("%s", etl_trace_errmsg(t));
 		goto out;
 	}
+	/* with a second CPU, lines are formatted while the next events decode */
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		sink_flags |= ETL_SINK_THREADED;
 	if (etl_sink_open_stream(format, stdout, sink_flags, t, &sink) != ETL_OK) {
 		cli_error("out of memory");
 		goto out;
