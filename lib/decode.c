@@ -546,12 +546,75 @@ static void put_ansi(etl_strbuf *b, etl_strbuf *tmp, const uint8_t *p, size_t n,
 
 /* The shortest of 15 or 17 significant digits that reads back the same
  * (a float needs at most 9). */
+/* The exact decimal form of v when v is a multiple of 1/1024 below 2^43 with
+ * at most max_sig significant digits -- then it is also what "%.<max_sig>g"
+ * prints and it reads back as v, so put_double() may skip printf.  Counts,
+ * sizes and halves stored as floating point all take this path. */
+static bool put_double_exact(etl_strbuf *b, double v, unsigned max_sig)
+{
+	double a = fabs(v);
+	if (!(a < 8796093022208.0))
+		return false;
+	double scaled = a * 1024.0;
+	uint64_t m = (uint64_t)scaled;
+	if ((double)m != scaled)
+		return false;
+	char out[48];
+	size_t n = 0;
+	if (signbit(v))
+		out[n++] = '-';
+	uint64_t ip = m >> 10;
+	unsigned sig = 0;
+	char digits[20];
+	int nd = 0;
+	do {
+		digits[nd++] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip);
+	if (m >> 10)
+		sig = (unsigned)nd;
+	while (nd)
+		out[n++] = digits[--nd];
+	unsigned fr = (unsigned)(m & 1023);
+	if (fr) {
+		/* fr/1024 = fr * 5^10 / 10^10: ten fractional digits */
+		uint64_t f = (uint64_t)fr * 9765625u;
+		char fb[10];
+		for (int i = 9; i >= 0; i--) {
+			fb[i] = (char)('0' + f % 10);
+			f /= 10;
+		}
+		int last = 9;
+		while (fb[last] == '0')
+			last--;
+		if (sig == 0) {
+			int first = 0;
+			while (fb[first] == '0')
+				first++;
+			sig = (unsigned)(last - first + 1);
+		} else {
+			sig += (unsigned)last + 1;
+		}
+		if (sig > max_sig)
+			return false;
+		out[n++] = '.';
+		memcpy(out + n, fb, (size_t)last + 1);
+		n += (size_t)last + 1;
+	} else if (sig > max_sig) {
+		return false;
+	}
+	etl_strbuf_put(b, out, n);
+	return true;
+}
+
 static void put_double(etl_strbuf *b, double v, bool is_float)
 {
 	if (!isfinite(v)) {
 		etl_strbuf_puts(b, isnan(v) ? "\"NaN\"" : v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
 		return;
 	}
+	if (put_double_exact(b, v, is_float ? 7 : 15))
+		return;
 	char tmp[40];
 	int n;
 	if (is_float) {
@@ -702,9 +765,17 @@ static void put_integer(struct walk *w, const etl_prop *pr, uint64_t u, int64_t 
 		return;
 	case ETL_OUT_ERRORCODE: case ETL_OUT_WIN32ERROR: case ETL_OUT_NTSTATUS:
 	case ETL_OUT_HRESULT: {
+		/* "0x%08llX" */
+		static const char up[] = "0123456789ABCDEF";
 		char s[24];
-		snprintf(s, sizeof s, "\"0x%08llX\"", (unsigned long long)u);
-		etl_strbuf_puts(b, s);
+		unsigned nd = u >> 32 ? (unsigned)(67 - __builtin_clzll(u)) / 4 : 8;
+		s[0] = '"';
+		s[1] = '0';
+		s[2] = 'x';
+		for (unsigned k = 0; k < nd; k++)
+			s[3 + nd - 1 - k] = up[u >> (4 * k) & 15];
+		s[3 + nd] = '"';
+		etl_strbuf_put(b, s, 4 + nd);
 		return;
 	}
 	case ETL_OUT_BOOLEAN:
@@ -723,14 +794,15 @@ static void put_integer(struct walk *w, const etl_prop *pr, uint64_t u, int64_t 
 	case ETL_OUT_PORT:
 		etl_put_u64(b, (uint16_t)((u & 0xFF) << 8 | (u >> 8 & 0xFF)));
 		return;
-	case ETL_OUT_IPV4: {
-		char s[20];
-		snprintf(s, sizeof s, "\"%u.%u.%u.%u\"", (unsigned)(u & 0xFF),
-		         (unsigned)(u >> 8 & 0xFF), (unsigned)(u >> 16 & 0xFF),
-		         (unsigned)(u >> 24 & 0xFF));
-		etl_strbuf_puts(b, s);
+	case ETL_OUT_IPV4:
+		etl_strbuf_putc(b, '"');
+		for (int k = 0; k < 4; k++) {
+			if (k)
+				etl_strbuf_putc(b, '.');
+			etl_put_u64(b, u >> (8 * k) & 0xFF);
+		}
+		etl_strbuf_putc(b, '"');
 		return;
-	}
 	default:
 		break;
 	}
@@ -1102,6 +1174,37 @@ static bool is_char_array(const etl_prop *pr)
 	         pr->out_type == ETL_OUT_STRING));
 }
 
+/* Bytes of one element of pr when every element prints as "0x..." (what
+ * decode_scalar() and put_integer() do for pointers, hex in-types and hex
+ * out-types without a map); 0 otherwise.  Such arrays -- stacks, address
+ * lists -- take the short loop in decode_prop(). */
+static unsigned hex_element_size(const struct walk *w, const etl_prop *pr)
+{
+	if (pr->map)
+		return 0;
+	unsigned size;
+	bool hex_in = false;
+	switch (pr->in_type) {
+	case ETL_IN_INT8: case ETL_IN_UINT8: size = 1; break;
+	case ETL_IN_INT16: case ETL_IN_UINT16: size = 2; break;
+	case ETL_IN_INT32: case ETL_IN_UINT32: size = 4; break;
+	case ETL_IN_INT64: case ETL_IN_UINT64: size = 8; break;
+	case ETL_IN_HEXINT32: size = 4; hex_in = true; break;
+	case ETL_IN_HEXINT64: size = 8; hex_in = true; break;
+	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: size = w->ptr; hex_in = true; break;
+	default: return 0;
+	}
+	switch (pr->out_type) {
+	case ETL_OUT_HEXINT8: case ETL_OUT_HEXINT16: case ETL_OUT_HEXINT32:
+	case ETL_OUT_HEXINT64: case ETL_OUT_CODE_POINTER:
+		return size;
+	case ETL_OUT_NULL:
+		return hex_in ? size : 0;
+	default:
+		return 0;
+	}
+}
+
 /* One property (scalar, array or struct); false when the payload ended. */
 static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 {
@@ -1168,6 +1271,34 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 	if (array)
 		etl_strbuf_putc(b, '[');
 	bool ok = true;
+	unsigned hex = array && !(pr->flags & ETL_PF_STRUCT) ? hex_element_size(w, pr) : 0;
+	if (hex) {
+		/* the loop below, with decode_scalar()'s work for these types */
+		for (uint64_t k = 0; k < count; k++) {
+			if ((pr->flags & ETL_PF_TO_END) && w->off >= w->n)
+				break;
+			if (!walk_step(w)) {
+				ok = false;
+				break;
+			}
+			if (k)
+				etl_strbuf_putc(b, ',');
+			if (w->n - w->off < hex) {
+				etl_strbuf_lit(b, "null");
+				ok = false;
+				break;
+			}
+			const uint8_t *p = w->p + w->off;
+			uint64_t u = hex == 8 ? etl_le64(p) : hex == 4 ? etl_le32(p)
+			           : hex == 2 ? etl_le16(p) : p[0];
+			w->d->ints[i] = u;
+			w->off += hex;
+			etl_strbuf_putc(b, '"');
+			etl_put_hex64(b, u);
+			etl_strbuf_putc(b, '"');
+		}
+		count = 0;
+	}
 	for (uint64_t k = 0; k < count; k++) {
 		if ((pr->flags & ETL_PF_TO_END) && w->off >= w->n)
 			break;

@@ -7,27 +7,32 @@
 
 static const char hexdig[] = "0123456789abcdef";
 
-static char *put_hex(char *o, uint64_t v, int digits)
+static char *put_byte(char *o, unsigned v)
 {
-	for (int i = digits - 1; i >= 0; i--)
-		*o++ = hexdig[v >> (4 * i) & 0xF];
-	return o;
+	o[0] = hexdig[v >> 4];
+	o[1] = hexdig[v & 15];
+	return o + 2;
 }
 
 void etl_guid_format(const etl_guid *g, char out[ETL_GUID_STRLEN])
 {
 	char *o = out;
-	o = put_hex(o, g->data1, 8);
+	o = put_byte(o, g->data1 >> 24);
+	o = put_byte(o, g->data1 >> 16 & 0xFF);
+	o = put_byte(o, g->data1 >> 8 & 0xFF);
+	o = put_byte(o, g->data1 & 0xFF);
 	*o++ = '-';
-	o = put_hex(o, g->data2, 4);
+	o = put_byte(o, g->data2 >> 8);
+	o = put_byte(o, g->data2 & 0xFF);
 	*o++ = '-';
-	o = put_hex(o, g->data3, 4);
+	o = put_byte(o, g->data3 >> 8);
+	o = put_byte(o, g->data3 & 0xFF);
 	*o++ = '-';
-	o = put_hex(o, g->data4[0], 2);
-	o = put_hex(o, g->data4[1], 2);
+	o = put_byte(o, g->data4[0]);
+	o = put_byte(o, g->data4[1]);
 	*o++ = '-';
 	for (int i = 2; i < 8; i++)
-		o = put_hex(o, g->data4[i], 2);
+		o = put_byte(o, g->data4[i]);
 	*o = 0;
 }
 
