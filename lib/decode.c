@@ -62,6 +62,9 @@ struct plan {
 	const char *provider_name;  /* the store's name for the provider */
 	const char **keys;          /* per property: its name as a JSON key, "name": */
 	uint16_t *key_lens;
+	/* payload size of a flat schema -- only fixed-size scalars at the top --
+	 * for 4- and 8-byte pointers; 0 when the schema is not flat */
+	uint32_t flat_size[2];
 };
 
 struct plan_table {
@@ -351,6 +354,46 @@ static bool compile_keys(etl_decoder *d, struct plan *p)
 	return true;
 }
 
+/* Bytes of a top-level property that decode_scalar() always reads whole,
+ * without a count, length, map-free or not; 0 for anything else. */
+static unsigned flat_prop_size(const etl_prop *pr, unsigned ptr)
+{
+	if ((pr->flags & (ETL_PF_STRUCT | ETL_PF_PARAM_LENGTH | ETL_PF_PARAM_COUNT |
+	                  ETL_PF_FIXED_COUNT | ETL_PF_COUNT_PREFIX | ETL_PF_TO_END |
+	                  ETL_PF_CUSTOM)) || pr->count > 1)
+		return 0;
+	switch (pr->in_type) {
+	case ETL_IN_INT8: case ETL_IN_UINT8: return 1;
+	case ETL_IN_INT16: case ETL_IN_UINT16: return 2;
+	case ETL_IN_INT32: case ETL_IN_UINT32: case ETL_IN_HEXINT32: case ETL_IN_FLOAT:
+	case ETL_IN_BOOLEAN: return 4;
+	case ETL_IN_INT64: case ETL_IN_UINT64: case ETL_IN_HEXINT64: case ETL_IN_DOUBLE:
+	case ETL_IN_FILETIME: return 8;
+	case ETL_IN_GUID: return 16;
+	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: return ptr;
+	default: return 0;
+	}
+}
+
+/* A flat schema's payload sizes (struct plan.flat_size). */
+static void compile_flat(struct plan *p)
+{
+	const etl_schema *sc = p->schema;
+	p->flat_size[0] = p->flat_size[1] = 0;
+	if ((sc->flags & ETL_SF_STOP_AFTER) || !sc->top_count || sc->top_count > sc->prop_count)
+		return;
+	uint32_t n4 = 0, n8 = 0;
+	for (uint16_t i = 0; i < sc->top_count; i++) {
+		unsigned a = flat_prop_size(&sc->props[i], 4), b = flat_prop_size(&sc->props[i], 8);
+		if (!a || !b)
+			return;
+		n4 += a;
+		n8 += b;
+	}
+	p->flat_size[0] = n4;
+	p->flat_size[1] = n8;
+}
+
 static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 {
 	uint8_t fam;
@@ -430,6 +473,8 @@ static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 		p->provider_name = etl_schemas_provider_name(d->schemas, &ev->provider);
 	if (p->schema && !compile_keys(d, p))
 		return NULL;
+	if (p->schema)
+		compile_flat(p);
 	p->used = 1;
 	d->plans.used++;
 	return p;
@@ -1381,6 +1426,30 @@ static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigne
 	return true;
 }
 
+/* A flat schema over a payload of exactly its size: what decode_props()
+ * does, without the checks that cannot fail here (every property is a
+ * fixed-size scalar that fits, see compile_flat()). */
+static bool decode_flat(struct walk *w)
+{
+	etl_strbuf *b = w->b;
+	w->d->walk_steps = 0;
+	for (uint16_t i = 0; i < w->s->top_count; i++) {
+		const etl_prop *pr = &w->s->props[i];
+		if (i)
+			etl_strbuf_putc(b, ',');
+		etl_strbuf_put(b, w->keys[i], w->key_lens[i]);
+		size_t start = b->len;
+		if (!decode_scalar(w, pr, i)) {
+			etl_strbuf_lit(b, "null");
+			w->short_data = true;
+			return false;
+		}
+		if (!note_value(w->d, pr, i, start, b->len - start))
+			b->failed = true;
+	}
+	return true;
+}
+
 /* WinSat events of merged traces (decoding.md §8.4): u32 State, u32
  * UncompressedSize, then LZNT1 data inflating to that many bytes of UTF-16
  * XML.  False when the payload does not have that form. */
@@ -1547,7 +1616,10 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 			                   modes[m][0], modes[m][1], 0, &o->props, pl->keys, pl->key_lens };
 			bool stopped = false;
 			etl_strbuf_putc(&o->props, '{');
-			ok = decode_props(&w, 0, s->top_count, 0, &stopped);
+			if (m == 0 && pl->flat_size[w.ptr == 4 ? 0 : 1] == ev->size)
+				ok = decode_flat(&w);
+			else
+				ok = decode_props(&w, 0, s->top_count, 0, &stopped);
 			etl_strbuf_putc(&o->props, '}');
 			o->complete = ok && !w.bad && w.off == w.n;
 			if (o->complete)
