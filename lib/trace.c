@@ -160,6 +160,23 @@ static const uint8_t *file_bytes(struct file *f, uint64_t off, size_t n,
  * and TraceEvent compute it; saturates instead of overflowing on absurd input. */
 static int64_t to_filetime(const struct file *f, int64_t raw)
 {
+	/* 64-bit arithmetic while it cannot overflow (a 10 MHz clock, the usual
+	 * QPC rate, needs no division at all); 128-bit otherwise */
+	int64_t d64, ft64;
+	if (!__builtin_sub_overflow(raw, f->t0, &d64) && d64 > -922337203685 &&
+	    d64 < 922337203685) {
+		int64_t q64;
+		if (f->freq == 10000000) {
+			q64 = d64;
+		} else {
+			int64_t num = d64 * 10000000;
+			q64 = num / f->freq;
+			if (num % f->freq != 0 && num < 0)
+				q64 -= 1;
+		}
+		if (!__builtin_add_overflow(q64, f->info.start_time, &ft64))
+			return ft64;
+	}
 	__int128 d = (__int128)raw - f->t0;
 	__int128 num = d * 10000000;
 	__int128 q = num / f->freq;
