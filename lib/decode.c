@@ -1316,21 +1316,22 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 	if (array)
 		etl_strbuf_putc(b, '[');
 	bool ok = true;
+	/* elements that all print as hex (stacks, address lists) skip
+	 * decode_scalar()'s dispatch */
 	unsigned hex = array && !(pr->flags & ETL_PF_STRUCT) ? hex_element_size(w, pr) : 0;
-	if (hex) {
-		/* the loop below, with decode_scalar()'s work for these types */
-		for (uint64_t k = 0; k < count; k++) {
-			if ((pr->flags & ETL_PF_TO_END) && w->off >= w->n)
-				break;
-			if (!walk_step(w)) {
-				ok = false;
-				break;
-			}
-			if (k)
-				etl_strbuf_putc(b, ',');
-			if (w->n - w->off < hex) {
+	for (uint64_t k = 0; k < count; k++) {
+		if ((pr->flags & ETL_PF_TO_END) && w->off >= w->n)
+			break;
+		if (!walk_step(w)) {
+			ok = false;
+			break;
+		}
+		if (k)
+			etl_strbuf_putc(b, ',');
+		if (hex) {
+			ok = w->n - w->off >= hex;
+			if (!ok) {
 				etl_strbuf_lit(b, "null");
-				ok = false;
 				break;
 			}
 			const uint8_t *p = w->p + w->off;
@@ -1341,19 +1342,7 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 			etl_strbuf_putc(b, '"');
 			etl_put_hex64(b, u);
 			etl_strbuf_putc(b, '"');
-		}
-		count = 0;
-	}
-	for (uint64_t k = 0; k < count; k++) {
-		if ((pr->flags & ETL_PF_TO_END) && w->off >= w->n)
-			break;
-		if (!walk_step(w)) {
-			ok = false;
-			break;
-		}
-		if (k)
-			etl_strbuf_putc(b, ',');
-		if (pr->flags & ETL_PF_STRUCT) {
+		} else if (pr->flags & ETL_PF_STRUCT) {
 			bool stopped = false;
 			unsigned a = w->aligned ? etl_struct_alignment(w->s, pr, w->ptr) : 0;
 			size_t outer = w->base;
