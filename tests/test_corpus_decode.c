@@ -19,26 +19,6 @@ struct result {
 	long perfinfo;            /* CPU samples */
 };
 
-static etl_schemas *load_manifests(const char *dir)
-{
-	static const char *const files[] = {
-		"clr-etw-all-runtime.man", "http-server.man", "SystemEvents.man", "windows",
-	};
-	etl_schemas *s = NULL;
-	if (etl_schemas_new(&s) != ETL_OK)
-		return NULL;
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char path[4200];
-		snprintf(path, sizeof path, "%s/manifests/%s", dir, files[i]);
-		if (etl_schemas_add_manifest(s, path) != ETL_OK) {
-			tap_diag("%s", etl_schemas_errmsg(s));
-			etl_schemas_free(s);
-			return NULL;
-		}
-	}
-	return s;
-}
-
 static bool run(const char *dir, const char *file, etl_schemas *s, struct result *r)
 {
 	char path[4200];
@@ -103,7 +83,7 @@ int main(void)
 		tap_skip_all("shared corpus not found (set ETLKIT_CORPUS)");
 		return 0;
 	}
-	etl_schemas *s = load_manifests(dir);
+	etl_schemas *s = tl_corpus_schemas(dir);
 	if (!tap_ok(s != NULL, "the corpus manifests load"))
 		return tap_done();
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -203,21 +203,16 @@ int main(void)
 {
 	alarm(600); /* a hang fails the test instead of stalling the suite */
 	const char *dir = tl_corpus_dir();
-	static const char *files[] = {
-		"amsi.etl", "bond-sample.etl", "clr-gcevents.etl", "clr-net452-x64.etl",
-		"http-server.etl", "kernel-network.etl", "kernel-process.etl", "lxcore-kernel.etl",
-		"primitive-types.etl", "selfdescribing.etl", "shutdown-perfdiag.etl",
-	};
 	if (dir) {
-		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		for (size_t i = 0; i < tl_corpus_count; i++) {
 			char path[4200];
-			snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+			snprintf(path, sizeof path, "%s/%s", dir, tl_corpus_traces[i]);
 			size_t n;
 			uint8_t *p = tl_read_file(path, &n);
-			if (!tap_ok(p != NULL, "read %s", files[i]))
+			if (!tap_ok(p != NULL, "read %s", tl_corpus_traces[i]))
 				continue;
 			bool big = n > 2000000;
-			sweep(files[i], p, n, big ? 16 : 60, big ? 24 : 60);
+			sweep(tl_corpus_traces[i], p, n, big ? 16 : 60, big ? 24 : 60);
 			free(p);
 		}
 	} else {

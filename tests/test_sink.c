@@ -12,23 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static etl_schemas *load_manifests(const char *corpus)
-{
-	static const char *const names[] = {
-		"clr-etw-all-runtime.man", "http-server.man", "SystemEvents.man", "windows",
-	};
-	etl_schemas *s = NULL;
-	if (etl_schemas_new(&s) != ETL_OK)
-		return NULL;
-	for (size_t i = 0; corpus && i < sizeof names / sizeof names[0]; i++) {
-		char path[4096];
-		snprintf(path, sizeof path, "%s/manifests/%s", corpus, names[i]);
-		if (etl_schemas_add_manifest(s, path) != ETL_OK)
-			tap_diag("%s", etl_schemas_errmsg(s));
-	}
-	return s;
-}
-
 /* All events of path through one sink into memory; NULL on failure. */
 static char *render(const char *path, etl_schemas *schemas, const char *format, unsigned flags,
                     bool decode, size_t *len, long *events)
@@ -106,8 +89,9 @@ static void compare(const char *path, const char *label, etl_schemas *schemas)
 int main(void)
 {
 	const char *corpus = tl_corpus_dir();
-	etl_schemas *schemas = load_manifests(corpus);
-	tap_ok(schemas != NULL, "schemas");
+	etl_schemas *schemas = NULL;
+	if (corpus)
+		tap_ok((schemas = tl_corpus_schemas(corpus)) != NULL, "corpus manifests");
 
 	/* every kind of event etlgen writes, several buffers per CPU */
 	char gen[4096], man[4096], args[8192];
@@ -123,16 +107,11 @@ int main(void)
 	remove(gen);
 	remove(man);
 
-	static const char *const traces[] = {
-		"amsi.etl", "bond-sample.etl", "clr-gcevents.etl", "clr-net452-x64.etl",
-		"http-server.etl", "kernel-network.etl", "kernel-process.etl", "lxcore-kernel.etl",
-		"primitive-types.etl", "selfdescribing.etl", "shutdown-perfdiag.etl",
-	};
 	if (corpus) {
-		for (size_t i = 0; i < sizeof traces / sizeof traces[0]; i++) {
+		for (size_t i = 0; i < tl_corpus_count; i++) {
 			char path[4096];
-			snprintf(path, sizeof path, "%s/%s", corpus, traces[i]);
-			compare(path, traces[i], schemas);
+			snprintf(path, sizeof path, "%s/%s", corpus, tl_corpus_traces[i]);
+			compare(path, tl_corpus_traces[i], schemas);
 		}
 	} else {
 		tap_diag("no corpus: only the generated trace was compared");

@@ -78,6 +78,33 @@ int tl_etlgen(const char *out, const char *args)
 	return system(cmd);
 }
 
+const char *const tl_corpus_traces[] = {
+	"amsi.etl", "bond-sample.etl", "clr-gcevents.etl", "clr-net452-x64.etl",
+	"http-server.etl", "kernel-network.etl", "kernel-process.etl", "lxcore-kernel.etl",
+	"primitive-types.etl", "selfdescribing.etl", "shutdown-perfdiag.etl",
+};
+const size_t tl_corpus_count = sizeof tl_corpus_traces / sizeof tl_corpus_traces[0];
+
+etl_schemas *tl_corpus_schemas(const char *dir)
+{
+	static const char *const files[] = {
+		"clr-etw-all-runtime.man", "http-server.man", "SystemEvents.man", "windows",
+	};
+	etl_schemas *s = NULL;
+	if (etl_schemas_new(&s) != ETL_OK)
+		return NULL;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/manifests/%s", dir, files[i]);
+		if (etl_schemas_add_manifest(s, path) != ETL_OK) {
+			printf("# %s\n", etl_schemas_errmsg(s));
+			etl_schemas_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
 const char *tl_tmpdir(void)
 {
 	static char dir[256];

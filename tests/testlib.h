@@ -18,6 +18,15 @@ bool tl_write_file(const char *path, const void *p, size_t n);
  * tl_corpus_dir reports by exiting 1 after a TAP bail-out. */
 const char *tl_corpus_dir(void);
 
+/* The corpus traces, by file name (tl_corpus_count of them). */
+extern const char *const tl_corpus_traces[];
+extern const size_t tl_corpus_count;
+
+/* A schema store with the corpus manifests the decoding acceptance names
+ * (the CLR, HTTP Server and SystemEvents manifests and the windows/
+ * directory); NULL, with a TAP diagnostic, when one does not load. */
+etl_schemas *tl_corpus_schemas(const char *corpus_dir);
+
 /* Runs tests/etlgen with the given arguments (after -o OUT); 0 on success. */
 int tl_etlgen(const char *out, const char *args);
 
