@@ -41,7 +41,7 @@
 
 #define BLOCK_SIZE (1u << 20)
 #define DICT_SIZE 32768u
-#define BUFFER_BUDGET (32u << 20)
+#define BUFFER_BUDGET (16u << 20)
 
 struct stream;
 
