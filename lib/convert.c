@@ -1408,7 +1408,8 @@ static etl_status convert_files(etl_writer *w, const char *const *paths,
 			file_failed(w, res, tc.files[i].path, "open", err);
 		goto out;
 	}
-	if (!(w->opt.flags & ETL_WRITER_NO_DECODE)) {
+	/* a filter on names or resolved pids decodes even when storing raw */
+	if (!(w->opt.flags & ETL_WRITER_NO_DECODE) || etl_filter_needs_decoding(w->opt.filter)) {
 		if (etl_decoder_new(schemas, &dec) != ETL_OK) {
 			ret = ETL_ERR_NOMEM;
 			goto out;
@@ -1441,9 +1442,36 @@ static etl_status convert_files(etl_writer *w, const char *const *paths,
 	uint64_t count = 0;
 	const char *progress_path = tc.n == 1 ? tc.files[0].path : "(merged)";
 	bool aborted = false;
+	bool decode = !(w->opt.flags & ETL_WRITER_NO_DECODE);
+	/* relative --since/--until count from this trace's own start */
+	int64_t start = INT64_MAX;
+	for (size_t i = 0; i < tc.n; i++)
+		if (tc.files[i].info->start_time < start)
+			start = tc.files[i].info->start_time;
 	while ((st = etl_trace_next(t, &ev)) == ETL_OK) {
 		const etl_decoded *d = NULL;
 		if (dec && etl_decoder_decode(dec, ev, &d) != ETL_OK)
+			d = NULL;
+		if (w->opt.filter && !etl_filter_match_at(w->opt.filter, ev, d, start)) {
+			/* a StackWalk event that is not kept still gives its frames to
+			 * the kept event it belongs to */
+			if (!w->flat && ev->opcode == 32 && etl_guid_equal(&ev->provider, &stackwalk_guid) &&
+			    ev->header != ETL_HDR_EVENT32 && ev->header != ETL_HDR_EVENT64 &&
+			    match_stackwalk(w, &tc, ev) != ETL_OK) {
+				ret = ETL_ERR_NOMEM;
+				aborted = true;
+				break;
+			}
+			if (++count % PROGRESS_EVERY == 0 && w->opt.progress &&
+			    w->opt.progress(w->opt.progress_ctx, progress_path, count)) {
+				ret = ETL_ERR_ABORTED;
+				etl_msg(w->err, sizeof w->err, "%s: stopped", progress_path);
+				aborted = true;
+				break;
+			}
+			continue;
+		}
+		if (!decode)
 			d = NULL;
 		int64_t rowid = w->next_event++;
 		etl_status pe = put_event(w, &tc, ev, d, rowid);

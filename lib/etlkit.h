@@ -403,12 +403,22 @@ etl_status etl_filter_add_event_id(etl_filter *f, unsigned id);
 etl_status etl_filter_add_task(etl_filter *f, const char *task_name);
 etl_status etl_filter_add_pid(etl_filter *f, uint32_t pid, int exclude);
 etl_status etl_filter_set_time(etl_filter *f, int64_t since, int64_t until);
+/* A time range relative to the start of each trace (the earliest start time
+ * of its files), in 100 ns units: start + since <= ts < start + until; a
+ * negative value leaves that side open.  It applies where the trace is
+ * known: etl_filter_match_at() and etl_writer; etl_filter_match() ignores
+ * it.  Both ranges may be set; an event must then pass both. */
+etl_status etl_filter_set_relative_time(etl_filter *f, int64_t since, int64_t until);
 etl_status etl_filter_set_level(etl_filter *f, unsigned max_level);
 etl_status etl_filter_set_keywords(etl_filter *f, uint64_t any, uint64_t all);
 /* 1 when matching needs the decoded event (names, resolved pids). */
 int etl_filter_needs_decoding(const etl_filter *f);
 /* 1 when ev passes; d is its decoded form or NULL.  A NULL filter passes all. */
 int etl_filter_match(const etl_filter *f, const etl_event *ev, const etl_decoded *d);
+/* The same, with the relative range resolved against `start` (FILETIME of
+ * the trace's start; INT64_MIN: unknown, the relative range is ignored). */
+int etl_filter_match_at(const etl_filter *f, const etl_event *ev, const etl_decoded *d,
+                        int64_t start);
 /* The GUID EventSource derives from a provider name. */
 void etl_guid_from_name(const char *name, etl_guid *out);
 
@@ -470,6 +480,11 @@ typedef struct etl_writer_options {
 	 * caller should close the writer without committing. */
 	int (*progress)(void *ctx, const char *path, uint64_t events);
 	void *progress_ctx;
+	/* Only events that pass are stored (events, typed tables, stacks; the
+	 * derived processes, threads and images come from the stored events).
+	 * A relative time range applies per trace.  The caller keeps it, unchanged,
+	 * until etl_writer_close(); NULL stores everything. */
+	const etl_filter *filter;
 } etl_writer_options;
 
 /* What etl_writer_add_trace() did; counters add up over calls. */

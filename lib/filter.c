@@ -11,7 +11,9 @@
  *   - event ids and task names are allow lists;
  *   - pids: an allow list and a deny list (the resolved pid of an event:
  *     from its header, or from its payload / thread table when decoded);
- *   - time: since <= ts < until (FILETIME).
+ *   - time: since <= ts < until (FILETIME); bounds relative to the start of
+ *     a trace are kept apart, since one filter serves traces that start at
+ *     different times (etlkit convert over many files).
  * Name tests need the decoded event; etl_filter_needs_decoding() says so, and
  * etl_filter_match() treats a missing name as "no match".
  */
@@ -43,6 +45,8 @@ struct etl_filter {
 	uint32_t *pids, *xpids;
 	size_t npids, nxpids;
 	int64_t since, until;
+	int64_t rel_since, rel_until;  /* 100 ns after the trace start */
+	bool has_rel_since, has_rel_until;
 	int level;        /* -1 = any */
 	uint64_t any, all;
 };
@@ -200,6 +204,17 @@ etl_status etl_filter_set_time(etl_filter *f, int64_t since, int64_t until)
 	return ETL_OK;
 }
 
+etl_status etl_filter_set_relative_time(etl_filter *f, int64_t since, int64_t until)
+{
+	if (!f)
+		return ETL_ERR_ARG;
+	f->has_rel_since = since >= 0;
+	f->has_rel_until = until >= 0;
+	f->rel_since = since;
+	f->rel_until = until;
+	return ETL_OK;
+}
+
 etl_status etl_filter_set_level(etl_filter *f, unsigned level)
 {
 	if (!f || level > 255)
@@ -256,10 +271,26 @@ static bool provider_match(const struct provider_rule *r, const etl_event *ev, c
 
 int etl_filter_match(const etl_filter *f, const etl_event *ev, const etl_decoded *d)
 {
+	return etl_filter_match_at(f, ev, d, INT64_MIN);
+}
+
+int etl_filter_match_at(const etl_filter *f, const etl_event *ev, const etl_decoded *d,
+                        int64_t start)
+{
 	if (!f)
 		return 1;
 	if (ev->timestamp < f->since || ev->timestamp >= f->until)
 		return 0;
+	if (start != INT64_MIN) {
+		/* the header's start time is untrusted: a bound past INT64_MAX
+		 * lies after every event */
+		bool since_past = f->has_rel_since && start > INT64_MAX - f->rel_since;
+		bool until_past = f->has_rel_until && start > INT64_MAX - f->rel_until;
+		if (f->has_rel_since && (since_past || ev->timestamp < start + f->rel_since))
+			return 0;
+		if (f->has_rel_until && !until_past && ev->timestamp >= start + f->rel_until)
+			return 0;
+	}
 	if (f->level >= 0 && !level_match(ev->level, (unsigned)f->level))
 		return 0;
 	if ((f->any || f->all) && !keywords_match(ev->keywords, f->any, f->all))

@@ -290,8 +290,10 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 /* ISO-8601 UTC ("2021-09-09T14:59:35.5Z", the Z optional) or seconds from the
  * start of the trace ("12.5"). */
-static bool parse_time(const char *s, int64_t start, int64_t *out)
+static bool parse_time(const char *s, int64_t start, int64_t *out, bool *relative)
 {
+	if (relative)
+		*relative = false;
 	int y, mo, d, h = 0, mi = 0, n = 0;
 	double sec = 0;
 	if (sscanf(s, "%d-%d-%d%n", &y, &mo, &d, &n) == 3 && n == 10) {
@@ -316,6 +318,8 @@ static bool parse_time(const char *s, int64_t start, int64_t *out)
 	if (end == s || *end || rel < 0 || rel > 1e10)
 		return false;
 	*out = start + (int64_t)(rel * 1e7 + 0.5);
+	if (relative)
+		*relative = true;
 	return true;
 }
 
@@ -330,11 +334,11 @@ bool cli_filter_ready(struct cli_common *c, const etl_trace *t, const char *cmd)
 			start = in->start_time;
 	}
 	int64_t since = INT64_MIN, until = INT64_MAX;
-	if (c->since && !parse_time(c->since, start, &since)) {
+	if (c->since && !parse_time(c->since, start, &since, NULL)) {
 		cli_usage_error(cmd, "invalid --since time '%s'", c->since);
 		return false;
 	}
-	if (c->until && !parse_time(c->until, start, &until)) {
+	if (c->until && !parse_time(c->until, start, &until, NULL)) {
 		cli_usage_error(cmd, "invalid --until time '%s'", c->until);
 		return false;
 	}
@@ -348,14 +352,38 @@ bool cli_filter_ready_at(struct cli_common *c, int64_t start, const char *cmd)
 	if (!c->since && !c->until)
 		return true;
 	int64_t since = INT64_MIN, until = INT64_MAX;
-	if (c->since && !parse_time(c->since, start, &since)) {
+	if (c->since && !parse_time(c->since, start, &since, NULL)) {
 		cli_usage_error(cmd, "invalid --since time '%s'", c->since);
 		return false;
 	}
-	if (c->until && !parse_time(c->until, start, &until)) {
+	if (c->until && !parse_time(c->until, start, &until, NULL)) {
 		cli_usage_error(cmd, "invalid --until time '%s'", c->until);
 		return false;
 	}
 	return ensure_filter(c) && etl_filter_set_time(c->filter, since, until) == ETL_OK;
 }
 /* ---- end of etlkit stats / etlkit report ---- */
+
+bool cli_filter_ready_relative(struct cli_common *c, const char *cmd)
+{
+	if (!c->since && !c->until)
+		return true;
+	int64_t since = INT64_MIN, until = INT64_MAX, rsince = -1, runtil = -1, v;
+	bool rel;
+	if (c->since) {
+		if (!parse_time(c->since, 0, &v, &rel)) {
+			cli_usage_error(cmd, "invalid --since time '%s'", c->since);
+			return false;
+		}
+		*(rel ? &rsince : &since) = v;
+	}
+	if (c->until) {
+		if (!parse_time(c->until, 0, &v, &rel)) {
+			cli_usage_error(cmd, "invalid --until time '%s'", c->until);
+			return false;
+		}
+		*(rel ? &runtil : &until) = v;
+	}
+	return ensure_filter(c) && etl_filter_set_time(c->filter, since, until) == ETL_OK &&
+	       etl_filter_set_relative_time(c->filter, rsince, runtil) == ETL_OK;
+}

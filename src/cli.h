@@ -60,6 +60,9 @@ struct cli_common {
 int cli_filter_option(struct cli_common *c, int opt, const char *arg, const char *cmd);
 /* Resolves --since/--until against the opened trace; false on a bad value. */
 bool cli_filter_ready(struct cli_common *c, const etl_trace *t, const char *cmd);
+/* The same for many traces (convert): seconds from the start stay relative,
+ * resolved against each trace's own start by the writer. */
+bool cli_filter_ready_relative(struct cli_common *c, const char *cmd);
 
 typedef int (*cli_command_fn)(int argc, char **argv);
 

@@ -61,11 +61,14 @@ static void convert_usage(FILE *fp)
 	        "      --raw            keep every raw payload, not only undecoded ones\n"
 	        "      --no-decode      store the events without decoding them\n"
 	        "      --flat           csv.gz: only events.csv.gz, properties as one JSON column\n"
-	        "  -l, --level N        csv.gz: zlib compression level 1..9 (default 6)\n"
+	        "  -l, --compression-level N  csv.gz: zlib level 1..9 (default 6)\n"
 	        "  -j, --jobs N         threads (default: one per CPU); 1 runs everything in one\n"
 	        "      --progress WHEN  auto (on a terminal), always or never\n"
 	        "  -q, --quiet          no warnings about damaged input or skipped files\n"
-	        "  -h, --help           this help\n\n"
+	        "  -h, --help           this help\n"
+	        CLI_FILTER_HELP
+	        "Only the events that pass are stored; processes, threads and images are\n"
+	        "derived from them.  Seconds for --since/--until count from each trace's start.\n\n"
 	        "Exit status: 0 ok, 1 error, 2 usage, 3 some input was damaged or some files\n"
 	        "could not be converted.\n");
 }
@@ -481,11 +484,11 @@ static bool parse_uint(const char *s, unsigned long lo, unsigned long hi, unsign
 int cmd_convert(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "compression-level", required_argument, NULL, 'l' },
 		{ "flat", no_argument, NULL, 'F' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, 'j' },
-		{ "level", required_argument, NULL, 'l' },
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "mof", required_argument, NULL, 'M' },
 		{ "no-decode", no_argument, NULL, 'N' },
@@ -493,6 +496,7 @@ int cmd_convert(int argc, char **argv)
 		{ "progress", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "raw", no_argument, NULL, 'r' },
+		CLI_FILTER_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { 0 };
@@ -516,7 +520,7 @@ int cmd_convert(int argc, char **argv)
 			break;
 		case 'l':
 			if (!parse_uint(optarg, 1, 9, &v)) {
-				cli_usage_error("convert", "--level wants a number 1..9, not '%s'", optarg);
+				cli_usage_error("convert", "-l wants a number 1..9, not '%s'", optarg);
 				cli_common_free(&c);
 				return EXIT_USAGE;
 			}
@@ -529,7 +533,15 @@ int cmd_convert(int argc, char **argv)
 		case 'P': progress = optarg; break;
 		case 'q': c.quiet = true; break;
 		case 'r': wo.flags |= ETL_WRITER_RAW; break;
-		default: cli_common_free(&c); convert_usage(stderr); return EXIT_USAGE;
+		default: {
+			int r = cli_filter_option(&c, opt, optarg, "convert");
+			if (r > 0)
+				break;
+			if (r == 0)
+				convert_usage(stderr);
+			cli_common_free(&c);
+			return EXIT_USAGE;
+		}
 		}
 	}
 	const char *err = NULL;
@@ -542,7 +554,7 @@ int cmd_convert(int argc, char **argv)
 	else if ((wo.flags & ETL_WRITER_FLAT) && strcmp(format, "csv.gz") != 0)
 		err = "--flat needs -f csv.gz";
 	else if (wo.level && strcmp(format, "csv.gz") != 0)
-		err = "--level needs -f csv.gz";
+		err = "-l needs -f csv.gz";
 	else if (strcmp(progress, "auto") && strcmp(progress, "always") && strcmp(progress, "never"))
 		err = "--progress wants auto, always or never";
 	if (err) {
@@ -550,6 +562,11 @@ int cmd_convert(int argc, char **argv)
 		cli_common_free(&c);
 		return EXIT_USAGE;
 	}
+	if (!cli_filter_ready_relative(&c, "convert")) {
+		cli_common_free(&c);
+		return EXIT_USAGE;
+	}
+	wo.filter = c.filter;
 	struct inputs in = { 0 };
 	bool stdin_used = false;
 	for (int i = optind; i < argc; i++) {
@@ -584,7 +601,7 @@ int cmd_convert(int argc, char **argv)
 	pr.total = in.n;
 	pr.bytes_total = in.total;
 	pr.start = pr.last = now_sec();
-	if (!(wo.flags & ETL_WRITER_NO_DECODE) &&
+	if ((!(wo.flags & ETL_WRITER_NO_DECODE) || etl_filter_needs_decoding(c.filter)) &&
 	    (!cli_add_manifest_env(&c) || !(schemas = cli_load_schemas(&c))))
 		goto out;
 	wo.warning = cli_warning;
