@@ -63,6 +63,9 @@ static void convert_usage(FILE *fp)
 	        "      --flat           csv.gz: only events.csv.gz, properties as one JSON column\n"
 	        "  -l, --compression-level N  csv.gz: zlib level 1..9 (default 6)\n"
 	        "  -j, --jobs N         threads (default: one per CPU); 1 runs everything in one\n"
+	        "      --shard          one output per trace in the directory OUT: <name>.db\n"
+	        "                       (or <name>/ for csv.gz), <name> from the trace's file\n"
+	        "                       name, made unique with -2, -3 ... in input order\n"
 	        "      --progress WHEN  auto (on a terminal), always or never\n"
 	        "  -q, --quiet          no warnings about damaged input or skipped files\n"
 	        "  -h, --help           this help\n"
@@ -311,18 +314,147 @@ static int on_progress(void *ctx, const char *path, uint64_t events)
 	return interrupted != 0;
 }
 
-/* ---- archives ------------------------------------------------------------------ */
+/* ---- one trace into the output, or into its own shard ------------------------------ */
 
-#define MEMBER_MAX ((uint64_t)4 << 30)  /* larger members are refused */
-
-struct archive_run {
-	etl_writer *w;
+struct run {
+	etl_writer *w;             /* the output; NULL with --shard */
+	bool shard;
+	const char *format, *output;
+	const etl_writer_options *wo;
+	char **names;              /* --shard: the names taken, lower case, a hash set */
+	size_t nnames, capnames;
 	etl_schemas *schemas;
 	etl_writer_result *res;
 	struct progress *pr;
-	uint32_t failed;           /* archives or members that could not be read */
+	uint32_t failed;           /* archives, members or shards that could not be read or written */
 	uint32_t damaged;
+	char err[2048];            /* --shard: the last shard's message */
 };
+
+static const char *run_errmsg(const struct run *r)
+{
+	return r->w ? etl_writer_errmsg(r->w) : r->err;
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s)) * 1099511628211ull;
+	return h;
+}
+
+/* Takes `name` (case-insensitively, for file systems that fold case); false
+ * when it is taken already or memory is short (*nomem). */
+static bool name_take(struct run *r, const char *name, bool *nomem)
+{
+	if ((r->nnames + 1) * 2 > r->capnames) {
+		size_t cap = r->capnames ? r->capnames * 2 : 256;
+		char **nv = calloc(cap, sizeof(*nv));
+		if (!nv)
+			return !(*nomem = true);
+		for (size_t i = 0; i < r->capnames; i++) {
+			if (!r->names[i])
+				continue;
+			size_t j = name_hash(r->names[i]) & (cap - 1);
+			while (nv[j])
+				j = (j + 1) & (cap - 1);
+			nv[j] = r->names[i];
+		}
+		free(r->names);
+		r->names = nv;
+		r->capnames = cap;
+	}
+	size_t j = name_hash(name) & (r->capnames - 1);
+	for (; r->names[j]; j = (j + 1) & (r->capnames - 1))
+		if (!strcasecmp(r->names[j], name))
+			return false;
+	if (!(r->names[j] = strdup(name)))
+		return !(*nomem = true);
+	r->nnames++;
+	return true;
+}
+
+/* The output of one trace with --shard: OUTDIR/<base name>.db (or a
+ * directory for csv.gz), the base name being the trace's file name (an
+ * archive member's too) without .etl.  Inputs are taken in a fixed order,
+ * so the second trace of a name gets <name>-2, the third <name>-3 ..., the
+ * same in every run. */
+static bool shard_path(struct run *r, const char *name, char *out, size_t outsz)
+{
+	const char *b = name + strlen(name);
+	while (b > name && b[-1] != '/' && b[-1] != '!')
+		b--;
+	size_t n = strlen(b);
+	if (n > 4 && !strcasecmp(b + n - 4, ".etl"))
+		n -= 4;
+	if (n == 0 || (n <= 2 && !strncmp(b, "..", n))) {
+		b = "trace";
+		n = 5;
+	}
+	if (n > 200)
+		n = 200;
+	bool sqlite = !strcmp(r->format, "sqlite");
+	char cand[256];
+	bool nomem = false;
+	for (unsigned k = 1;; k++) {
+		if (k == 1)
+			snprintf(cand, sizeof cand, "%.*s%s", (int)n, b, sqlite ? ".db" : "");
+		else
+			snprintf(cand, sizeof cand, "%.*s-%u%s", (int)n, b, k, sqlite ? ".db" : "");
+		if (name_take(r, cand, &nomem))
+			break;
+		if (nomem)
+			return false;
+	}
+	snprintf(out, outsz, "%s%s%s", r->output,
+	         r->output[strlen(r->output) - 1] == '/' ? "" : "/", cand);
+	return true;
+}
+
+/* Converts the file `path`, recorded as `name` (NULL: as path).  The
+ * writer's status: an error ends the run.  With --shard a shard that cannot
+ * be written is reported and counted, and the run goes on; a shard whose
+ * trace failed is not kept. */
+static etl_status run_add(struct run *r, const char *path, const char *name)
+{
+	if (!r->shard)
+		return name ? etl_writer_add_file_as(r->w, path, name, r->schemas, r->res)
+		            : etl_writer_add_trace(r->w, &path, 1, r->schemas, r->res);
+	char out[4096];
+	if (!shard_path(r, name ? name : path, out, sizeof out)) {
+		snprintf(r->err, sizeof r->err, "out of memory");
+		return ETL_ERR_NOMEM;
+	}
+	etl_writer *w;
+	char ebuf[1024];
+	if (etl_writer_open(r->format, out, r->wo, &w, ebuf, sizeof ebuf) != ETL_OK) {
+		cli_error("%s: %s", name ? name : path, ebuf);
+		r->failed++;
+		return ETL_OK;
+	}
+	uint32_t failed = r->res->failed, added = r->res->added, skipped = r->res->skipped;
+	etl_status st = name ? etl_writer_add_file_as(w, path, name, r->schemas, r->res)
+	                     : etl_writer_add_trace(w, &path, 1, r->schemas, r->res);
+	snprintf(r->err, sizeof r->err, "%s", etl_writer_errmsg(w));
+	bool keep = st == ETL_OK && r->res->failed == failed &&
+	            (r->res->added != added || r->res->skipped != skipped);
+	etl_status cst = etl_writer_close(w, keep);
+	if (st == ETL_ERR_ABORTED || st == ETL_ERR_NOMEM)
+		return st;
+	if (st != ETL_OK) {
+		cli_error("%s", r->err);
+		r->failed++;
+	} else if (keep && cst != ETL_OK) {
+		cli_error("%s: could not be finished", out);
+		r->failed++;
+	}
+	return ETL_OK;
+}
+
+/* ---- archives ------------------------------------------------------------------ */
+
+#define MEMBER_MAX ((uint64_t)4 << 30)  /* larger members are refused */
 
 #ifdef HAVE_LIBARCHIVE
 static bool is_plain_gz(const char *p)
@@ -370,7 +502,7 @@ static bool copy_member(struct archive *a, int fd, char *err, size_t errsz)
 /* Converts the .etl members of an archive, each copied to a temporary file
  * in $TMPDIR and recorded as "ARCHIVE!member".  ETL_OK unless the output
  * failed (the writer's status). */
-static etl_status convert_archive(struct archive_run *ar, const char *path, bool quiet)
+static etl_status convert_archive(struct run *ar, const char *path, bool quiet)
 {
 	struct archive *a = archive_read_new();
 	if (!a)
@@ -441,7 +573,7 @@ static etl_status convert_archive(struct archive_run *ar, const char *path, bool
 		}
 		uint32_t failed = ar->res->failed, skipped = ar->res->skipped;
 		uint64_t dmg = ar->res->damaged, events = ar->res->events;
-		ret = etl_writer_add_file_as(ar->w, tmp, name, ar->schemas, ar->res);
+		ret = run_add(ar, tmp, name);
 		unlink(tmp);
 		ar->pr->events_done += ar->res->events - events;
 		if (ret != ETL_OK)
@@ -453,7 +585,7 @@ static etl_status convert_archive(struct archive_run *ar, const char *path, bool
 			ar->pr->shown = false;
 		}
 		if (ar->res->failed != failed)
-			cli_error("%s", etl_writer_errmsg(ar->w));
+			cli_error("%s", run_errmsg(ar));
 		if (ar->res->skipped != skipped && !quiet)
 			fprintf(stderr, "etlkit: %s: already in the output (same SHA-256), skipped\n", name);
 		if (interrupted)
@@ -496,12 +628,14 @@ int cmd_convert(int argc, char **argv)
 		{ "progress", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "raw", no_argument, NULL, 'r' },
+		{ "shard", no_argument, NULL, 'S' },
 		CLI_FILTER_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common c = { 0 };
 	etl_writer_options wo = { 0 };
 	const char *format = "sqlite", *output = NULL, *progress = "auto";
+	bool shard = false;
 	unsigned long v;
 	int opt;
 	optind = 1;
@@ -533,6 +667,7 @@ int cmd_convert(int argc, char **argv)
 		case 'P': progress = optarg; break;
 		case 'q': c.quiet = true; break;
 		case 'r': wo.flags |= ETL_WRITER_RAW; break;
+		case 'S': shard = true; break;
 		default: {
 			int r = cli_filter_option(&c, opt, optarg, "convert");
 			if (r > 0)
@@ -594,6 +729,7 @@ int cmd_convert(int argc, char **argv)
 	}
 
 	int rc = EXIT_ERROR;
+	struct run run = { 0 };
 	etl_schemas *schemas = NULL;
 	etl_writer *w = NULL;
 	struct progress pr = { 0 };
@@ -609,7 +745,14 @@ int cmd_convert(int argc, char **argv)
 	wo.progress = on_progress;
 	wo.progress_ctx = &pr;
 	char ebuf[1024];
-	if (etl_writer_open(format, output, &wo, &w, ebuf, sizeof ebuf) != ETL_OK) {
+	if (shard) {
+		struct stat sb;
+		if (mkdir(output, 0777) != 0 && (errno != EEXIST || stat(output, &sb) != 0 ||
+		                                 !S_ISDIR(sb.st_mode))) {
+			cli_error("%s: %s", output, errno == EEXIST ? "not a directory" : strerror(errno));
+			goto out;
+		}
+	} else if (etl_writer_open(format, output, &wo, &w, ebuf, sizeof ebuf) != ETL_OK) {
 		cli_error("%s", ebuf);
 		goto out;
 	}
@@ -623,14 +766,22 @@ int cmd_convert(int argc, char **argv)
 	etl_writer_result res = { 0 };
 	bool fatal = false;
 	uint32_t archives = 0, damaged = 0;
+	run.w = w;
+	run.shard = shard;
+	run.format = format;
+	run.output = output;
+	run.wo = &wo;
+	run.schemas = schemas;
+	run.res = &res;
+	run.pr = &pr;
 	for (size_t i = 0; i < in.n && !interrupted; i++) {
 		const char *path = in.paths[i];
 		if (is_archive_name(path)) {
 #ifdef HAVE_LIBARCHIVE
-			struct archive_run ar = { w, schemas, &res, &pr, 0, 0 };
-			etl_status ast = convert_archive(&ar, path, c.quiet);
-			archives += ar.failed;
-			damaged += ar.damaged;
+			run.failed = run.damaged = 0;
+			etl_status ast = convert_archive(&run, path, c.quiet);
+			archives += run.failed;
+			damaged += run.damaged;
 			pr.done++;
 			pr.bytes_done += in.sizes[i];
 			if (ast != ETL_OK) {
@@ -641,7 +792,7 @@ int cmd_convert(int argc, char **argv)
 				if (ast == ETL_ERR_ABORTED || interrupted)
 					cli_error("interrupted; %s is left as it was", output);
 				else
-					cli_error("%s", etl_writer_errmsg(w));
+					cli_error("%s", run_errmsg(&run));
 				fatal = true;
 				break;
 			}
@@ -658,7 +809,9 @@ int cmd_convert(int argc, char **argv)
 		uint32_t failed = res.failed, skipped = res.skipped;
 		uint64_t events = res.events, dmg = res.damaged;
 		pr.cur_size = in.sizes[i];
-		etl_status st = etl_writer_add_trace(w, &path, 1, schemas, &res);
+		run.failed = 0;
+		etl_status st = run_add(&run, path, NULL);
+		archives += run.failed;
 		pr.done++;
 		pr.bytes_done += in.sizes[i];
 		pr.events_done += res.events - events;
@@ -672,7 +825,7 @@ int cmd_convert(int argc, char **argv)
 			if (st == ETL_ERR_ABORTED || interrupted)
 				cli_error("interrupted; %s is left as it was", output);
 			else
-				cli_error("%s", etl_writer_errmsg(w));
+				cli_error("%s", run_errmsg(&run));
 			fatal = true;
 			break;
 		}
@@ -681,7 +834,7 @@ int cmd_convert(int argc, char **argv)
 			pr.shown = false;
 		}
 		if (res.failed != failed)
-			cli_error("%s", etl_writer_errmsg(w));
+			cli_error("%s", run_errmsg(&run));
 		if (res.skipped != skipped && !c.quiet)
 			fprintf(stderr, "etlkit: %s: already in %s (same SHA-256), skipped\n", path, output);
 		progress_line(&pr, 0, true);
@@ -696,7 +849,7 @@ int cmd_convert(int argc, char **argv)
 	}
 	if (!fatal && res.added == 0 && res.skipped == 0)
 		fatal = true; /* nothing could be read: no output */
-	etl_status cst = etl_writer_close(w, !fatal);
+	etl_status cst = shard ? ETL_OK : etl_writer_close(w, !fatal);
 	w = NULL;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
@@ -717,6 +870,9 @@ int cmd_convert(int argc, char **argv)
 	}
 	rc = res.failed || res.damaged || archives ? EXIT_DAMAGED : EXIT_OK;
 out:
+	for (size_t i = 0; i < run.capnames; i++)
+		free(run.names[i]);
+	free(run.names);
 	inputs_free(&in);
 	if (w)
 		etl_writer_close(w, 0);
