@@ -518,6 +518,27 @@ etl_status etl_writer_close(etl_writer *w, int commit);
 /* The last error or failed file of the writer. */
 const char *etl_writer_errmsg(const etl_writer *w);
 
+/* What etl_merge_databases() did. */
+typedef struct etl_merge_result {
+	uint32_t databases;             /* inputs merged */
+	uint32_t added;                 /* traces added */
+	uint32_t skipped;               /* traces already in the output (same SHA-256) */
+	uint64_t events;                /* events added */
+} etl_merge_result;
+
+/* Merges the SQLite databases etlkit wrote (e.g. the shards of `etlkit
+ * convert --shard`) into the database `out`, in the order given: traces
+ * whose SHA-256 `out` holds are skipped, the rest are added with every id
+ * renumbered (events, traces, providers, event types, typed tables named by
+ * the writer's rules), so merging twice adds nothing.  Every input is
+ * checked first: one that is not an etlkit database of this schema version
+ * stops the merge before anything is written, errbuf naming it.  A new
+ * `out` is built under a temporary name and renamed into place when
+ * complete; an existing one takes each input in one transaction.  res may
+ * be NULL. */
+etl_status etl_merge_databases(const char *out, const char *const *inputs, size_t n,
+                               etl_merge_result *res, char *errbuf, size_t errbuf_size);
+
 /* ---- statistics ---------------------------------------------------------------------- */
 
 /* What is in a trace at a glance (`etlkit stats`, `etlkit report`): events per

@@ -68,6 +68,7 @@ typedef int (*cli_command_fn)(int argc, char **argv);
 
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 

@@ -13,6 +13,7 @@ static const struct {
 	{ "convert", cmd_convert, "convert traces into an SQLite database or csv.gz files" },
 	{ "dump", cmd_dump, "print events in time order (JSON Lines or text)" },
 	{ "info", cmd_info, "show the logfile header and what a trace contains" },
+	{ "merge", cmd_merge, "combine databases etlkit wrote (convert --shard) into one" },
 	{ "report", cmd_report, "write an HTML report with charts of a trace or database" },
 	{ "schema", cmd_schema, "list known providers and events, show an event's fields" },
 	{ "stats", cmd_stats, "events per provider, type, process, CPU and second; loss" },
