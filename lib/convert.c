@@ -193,6 +193,24 @@ struct cv_type {
 	int16_t f[NF];             /* typed-table column of each field, -1 when absent */
 };
 
+/* An event type as a trace's first event of the kind shows it, before the
+ * registry gives it an id and a table (proto_new, proto_register). */
+struct cv_proto {
+	struct cv_proto *next;     /* the trace's protos */
+	struct cv_type *resolved;  /* once registered */
+	etl_table *t;              /* its layout; NULL: no property columns */
+	char *key;
+	char base[ETL_LAYOUT_NAME_MAX + 1]; /* the table's base name */
+	etl_guid provider;
+	uint16_t event_id, task;
+	uint8_t version, channel, level, opcode;
+	bool classic;              /* a classic (kernel / MOF) header */
+	uint64_t keywords;
+	char *event_name, *task_name, *opcode_name, *provider_name, *level_name, *channel_name,
+		*keywords_name, *message;
+	const char *schema;
+};
+
 struct pre_type {
 	int64_t id;
 	char *table;
@@ -210,6 +228,7 @@ struct tkey {
 struct tcache_ent {
 	struct tkey k;
 	struct cv_type *ty;
+	struct cv_proto *proto;    /* a decoding thread's (spooled traces) */
 };
 struct tcache {
 	struct tcache_ent *e;
@@ -220,7 +239,8 @@ struct tcache {
 
 enum {
 	R_EVENT = 1, R_STACK, R_BEGIN, R_COMMIT, R_ABORT, R_TRACE_END, R_PROVIDER, R_TABLE,
-	R_TYPE, R_ERROR, R_META
+	R_TYPE, R_ERROR, R_META,
+	R_WARN                     /* spooled traces only: a warning, in order */
 };
 
 struct rec {
@@ -256,6 +276,7 @@ struct rec_event {
 	int64_t rowid, ts;
 	uint64_t keywords;
 	struct cv_type *type;
+	struct cv_proto *proto;    /* spooled: the type before registration */
 	etl_guid act, rel;
 	/* struct rec_value values[nvalues]; char json[json_len]; uint8_t raw[raw_len];
 	 * (8-aligned) uint64_t frames[nframes] */
@@ -264,6 +285,13 @@ struct rec_value {
 	uint32_t off, len;
 	uint16_t col;
 	uint8_t kind, pad;
+};
+struct rec_warn {
+	struct rec h;
+	uint32_t len;
+	uint8_t early;             /* met before the trace's rows began */
+	uint8_t pad[3];
+	/* message */
 };
 
 struct tfile {
@@ -371,6 +399,7 @@ struct etl_writer {
 	struct smap used;          /* lowercase names taken in the output */
 	struct smap pre_types;     /* type key -> pre_type (appended database) */
 	struct smap shas;          /* sha256 hex of imported files */
+	pthread_mutex_t *shas_mu;  /* guards shas while decoding threads run */
 	int64_t next_event, next_trace, next_type, next_provider, next_error;
 	unsigned gen;
 	/* pipe and consumer */
@@ -392,6 +421,20 @@ struct trace_ctx {
 	bool begun;                /* R_BEGIN sent: warnings become import_errors rows */
 	char **early;              /* warnings from before R_BEGIN (opening, prescan) */
 	size_t nearly;
+	/* a trace decoded by a worker thread (etl_writer_add_files): records go
+	 * to its spool, with local rowids 1, 2 ... and protos for types */
+	struct spool *spool;
+	struct cv_proto *protos;
+};
+
+/* The records of a trace decoded ahead, in a temporary file: the registry
+ * and the ids are the single sequencing thread's, so a worker writes what
+ * it decoded here and the sequencer replays it in input order. */
+struct spool {
+	FILE *fp;
+	char *buf;
+	size_t len, cap;
+	int err;                   /* errno of a failed write, else 0 */
 };
 
 static void consume_batch(etl_writer *w, struct batch *b);
@@ -509,6 +552,34 @@ static void *pipe_reserve(etl_writer *w, size_t n)
 	return r;
 }
 
+static void spool_flush(struct spool *sp)
+{
+	if (sp->len && !sp->err && fwrite(sp->buf, 1, sp->len, sp->fp) != sp->len)
+		sp->err = errno ? errno : EIO;
+	sp->len = 0;
+}
+
+/* Room for a record of n bytes: in the trace's spool when it has one, else
+ * in the pipe. */
+static void *rec_reserve(etl_writer *w, struct trace_ctx *tc, size_t n)
+{
+	struct spool *sp = tc ? tc->spool : NULL;
+	if (!sp)
+		return pipe_reserve(w, n);
+	if (sp->len && n > sp->cap - sp->len)
+		spool_flush(sp);
+	if (n > sp->cap - sp->len) {
+		char *nb = realloc(sp->buf, sp->len + n);
+		if (!nb)
+			return NULL;
+		sp->buf = nb;
+		sp->cap = sp->len + n;
+	}
+	void *r = sp->buf + sp->len;
+	sp->len += n;
+	return r;
+}
+
 /* Waits until the consumer has handled every record sent so far. */
 static void pipe_drain(etl_writer *w)
 {
@@ -590,11 +661,6 @@ static bool put_error(etl_writer *w, int64_t trace_id, const char *path, const c
 }
 
 /* ---- registry ------------------------------------------------------------------------------- */
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
 
 static void free_provider(void *p)
 {
@@ -821,9 +887,9 @@ static void find_fields(struct cv_type *ty)
 }
 
 /* Which derived table an event type feeds, and how. */
-static void find_role(struct cv_type *ty, const etl_event *ev)
+static void find_role(struct cv_type *ty, const struct cv_proto *ev)
 {
-	bool classic = ev->header != ETL_HDR_EVENT32 && ev->header != ETL_HDR_EVENT64;
+	bool classic = ev->classic;
 	ty->kind = K_NONE;
 	ty->role = ROLE_NONE;
 	if (!ty->tab)
@@ -845,7 +911,7 @@ static void find_role(struct cv_type *ty, const etl_event *ev)
 		         : ev->opcode == 3 || ev->opcode == 4 ? ROLE_RUNDOWN : ROLE_NONE;
 	} else if (!classic && etl_guid_equal(&ev->provider, &kproc_guid)) {
 		ty->src = 2;
-		switch (ev->id) {
+		switch (ev->event_id) {
 		case 1: ty->kind = K_PROC; ty->role = ROLE_START; break;
 		case 2: ty->kind = K_PROC; ty->role = ROLE_END; break;
 		case 3: ty->kind = K_THREAD; ty->role = ROLE_START; break;
@@ -874,14 +940,14 @@ static bool tcache_grow(struct tcache *c)
 	c->cap = ncap;
 	c->n = 0;
 	for (size_t i = 0; i < ocap; i++) {
-		if (!old[i].ty)
+		if (!old[i].ty && !old[i].proto)
 			continue;
 		const uint8_t *kb = (const uint8_t *)&old[i].k;
 		uint64_t h = 14695981039346656037ull;
 		for (size_t b = 0; b < sizeof old[i].k; b++)
 			h = (h ^ kb[b]) * 1099511628211ull;
 		size_t j = h & (ncap - 1);
-		while (ne[j].ty)
+		while (ne[j].ty || ne[j].proto)
 			j = (j + 1) & (ncap - 1);
 		ne[j] = old[i];
 		c->n++;
@@ -899,7 +965,7 @@ static struct tcache_ent *tcache_slot(struct tcache *c, const struct tkey *k)
 	for (size_t b = 0; b < sizeof *k; b++)
 		h = (h ^ kb[b]) * 1099511628211ull;
 	size_t j = h & (c->cap - 1);
-	while (c->e[j].ty && memcmp(&c->e[j].k, k, sizeof *k) != 0)
+	while ((c->e[j].ty || c->e[j].proto) && memcmp(&c->e[j].k, k, sizeof *k) != 0)
 		j = (j + 1) & (c->cap - 1);
 	return &c->e[j];
 }
@@ -910,8 +976,27 @@ static void put_key_text(etl_strbuf *b, const char *s)
 		etl_strbuf_putc(b, *s == '/' ? '|' : *s);
 }
 
-/* A new event type (first event of its kind in this trace). */
-static struct cv_type *make_type(etl_writer *w, const etl_event *ev, const etl_decoded *d)
+static void proto_free(struct cv_proto *p)
+{
+	if (!p)
+		return;
+	etl_layout_table_free(p->t);
+	free(p->key);
+	free(p->event_name);
+	free(p->task_name);
+	free(p->opcode_name);
+	free(p->provider_name);
+	free(p->level_name);
+	free(p->channel_name);
+	free(p->keywords_name);
+	free(p->message);
+	free(p);
+}
+
+/* What an event type is, from the first event of its kind in a trace:
+ * its layout, key and names, decided from the event alone (no registry),
+ * so a decoding thread can make it. */
+static struct cv_proto *proto_new(bool flat, const etl_event *ev, const etl_decoded *d)
 {
 	const etl_schema *s = d ? d->schema : NULL;
 	int source = d ? d->source : ETL_SRC_NONE;
@@ -919,7 +1004,7 @@ static struct cv_type *make_type(etl_writer *w, const etl_event *ev, const etl_d
 	                                                             : "none";
 	const char *event_name = d ? d->event_name : NULL;
 	etl_table *t = NULL;
-	if (w->flat) {
+	if (flat) {
 		/* the properties stay JSON */
 	} else if (s && s->top_count) {
 		t = etl_layout_typed_table("t", s);
@@ -956,6 +1041,12 @@ static struct cv_type *make_type(etl_writer *w, const etl_event *ev, const etl_d
 				return NULL;
 		}
 	}
+	struct cv_proto *p = calloc(1, sizeof(*p));
+	if (!p) {
+		etl_layout_table_free(t);
+		return NULL;
+	}
+	p->t = t;
 	char gt[ETL_GUID_STRLEN];
 	etl_guid_format(&ev->provider, gt);
 	etl_strbuf key = { 0 };
@@ -965,43 +1056,88 @@ static struct cv_type *make_type(etl_writer *w, const etl_event *ev, const etl_d
 	etl_strbuf_printf(&key, "/%016llx", (unsigned long long)(t ? t->sig : 0));
 	if (key.failed) {
 		etl_strbuf_free(&key);
-		etl_layout_table_free(t);
+		proto_free(p);
 		return NULL;
 	}
-	struct cv_type *ty = smap_get(&w->types, key.p);
+	p->key = key.p;
+	p->provider = ev->provider;
+	p->event_id = ev->id;
+	p->version = ev->version;
+	p->channel = ev->channel;
+	p->opcode = ev->opcode;
+	p->task = ev->task;
+	p->level = s ? s->level : ev->level;
+	p->keywords = s ? s->keywords : ev->keywords;
+	p->classic = ev->header != ETL_HDR_EVENT32 && ev->header != ETL_HDR_EVENT64;
+	p->schema = schema_name;
+	bool nomem = false;
+#define DUP(field, v) do { if ((v) && !(p->field = strdup(v))) nomem = true; } while (0)
+	if (d) {
+		DUP(event_name, d->event_name);
+		DUP(task_name, d->task_name);
+		DUP(opcode_name, d->opcode_name);
+		DUP(provider_name, d->provider_name);
+	}
+	if (s) {
+		DUP(level_name, s->level_name);
+		DUP(channel_name, s->channel_name);
+		DUP(keywords_name, s->keywords_name);
+		DUP(message, s->message);
+	}
+#undef DUP
+	if (t) {
+		if (!event_name && source == ETL_SRC_STRING)
+			event_name = "String";
+		etl_layout_table_base(d ? d->provider_name : NULL, &ev->provider, event_name,
+		                      d ? d->task_name : NULL, d ? d->opcode_name : NULL, ev->id,
+		                      ev->opcode, p->base, sizeof p->base);
+	}
+	if (nomem) {
+		proto_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* The registered event type of a proto: found (seen in an earlier trace, or
+ * in the appended database) or made, with its provider, table and type
+ * records sent before the first event that needs them.  Takes p->t. */
+static struct cv_type *proto_register(etl_writer *w, struct cv_proto *p)
+{
+	etl_table *t = p->t;
+	p->t = NULL;
+	struct cv_type *ty = smap_get(&w->types, p->key);
 	if (ty) {
 		/* seen in an earlier trace of this run */
-		etl_strbuf_free(&key);
 		etl_layout_table_free(t);
 		if (!ty->emitted)
 			goto emit;
 		return ty;
 	}
 	if (!(ty = calloc(1, sizeof(*ty)))) {
-		etl_strbuf_free(&key);
 		etl_layout_table_free(t);
 		return NULL;
 	}
-	ty->key = key.p;
-	ty->event_id = ev->id;
-	ty->version = ev->version;
-	ty->channel = ev->channel;
-	ty->opcode = ev->opcode;
-	ty->task = ev->task;
-	ty->level = s ? s->level : ev->level;
-	ty->keywords = s ? s->keywords : ev->keywords;
-	ty->schema = schema_name;
-	if (d) {
-		ty->event_name = dup_or_null(d->event_name);
-		ty->task_name = dup_or_null(d->task_name);
-		ty->opcode_name = dup_or_null(d->opcode_name);
-	}
-	if (s) {
-		ty->level_name = dup_or_null(s->level_name);
-		ty->channel_name = dup_or_null(s->channel_name);
-		ty->keywords_name = dup_or_null(s->keywords_name);
-		ty->message = dup_or_null(s->message);
-	}
+	/* the names move from the proto to the type */
+	ty->key = p->key;
+	p->key = NULL;
+	ty->event_id = p->event_id;
+	ty->version = p->version;
+	ty->channel = p->channel;
+	ty->opcode = p->opcode;
+	ty->task = p->task;
+	ty->level = p->level;
+	ty->keywords = p->keywords;
+	ty->schema = p->schema;
+	ty->event_name = p->event_name;
+	ty->task_name = p->task_name;
+	ty->opcode_name = p->opcode_name;
+	ty->level_name = p->level_name;
+	ty->channel_name = p->channel_name;
+	ty->keywords_name = p->keywords_name;
+	ty->message = p->message;
+	p->event_name = p->task_name = p->opcode_name = p->level_name = p->channel_name =
+		p->keywords_name = p->message = NULL;
 	struct pre_type *pt = smap_get(&w->pre_types, ty->key);
 	if (pt) {
 		/* in the appended database already */
@@ -1025,13 +1161,7 @@ static struct cv_type *make_type(etl_writer *w, const etl_event *ev, const etl_d
 	} else {
 		ty->id = w->next_type++;
 		if (t) {
-			char base[ETL_LAYOUT_NAME_MAX + 1];
-			if (!event_name && source == ETL_SRC_STRING)
-				event_name = "String";
-			etl_layout_table_base(d ? d->provider_name : NULL, &ev->provider, event_name,
-			                      d ? d->task_name : NULL, d ? d->opcode_name : NULL, ev->id,
-			                      ev->opcode, base, sizeof base);
-			ty->tab = table_for(w, t, base, ev->version);
+			ty->tab = table_for(w, t, p->base, p->version);
 			t = NULL;
 			if (!ty->tab)
 				goto nomem;
@@ -1040,13 +1170,13 @@ static struct cv_type *make_type(etl_writer *w, const etl_event *ev, const etl_d
 	if (!smap_put(&w->types, ty->key, ty))
 		goto nomem;
 	find_fields(ty);
-	find_role(ty, ev);
+	find_role(ty, p);
 	if (ty->emitted) {
-		ty->prov = provider_for(w, &ev->provider, d ? d->provider_name : NULL, schema_name);
+		ty->prov = provider_for(w, &p->provider, p->provider_name, p->schema);
 		return ty->prov ? ty : NULL;
 	}
 emit:
-	if (!(ty->prov = provider_for(w, &ev->provider, d ? d->provider_name : NULL, schema_name)))
+	if (!(ty->prov = provider_for(w, &p->provider, p->provider_name, p->schema)))
 		return NULL;
 	if (ty->tab && !ty->tab->emitted) {
 		if (!put_simple(w, R_TABLE, ty->tab->t))
@@ -1063,6 +1193,17 @@ nomem:
 	etl_layout_table_free(t);
 	free_type(ty);
 	return NULL;
+}
+
+/* A new event type (first event of its kind in this trace). */
+static struct cv_type *make_type(etl_writer *w, const etl_event *ev, const etl_decoded *d)
+{
+	struct cv_proto *p = proto_new(w->flat, ev, d);
+	if (!p)
+		return NULL;
+	struct cv_type *ty = proto_register(w, p);
+	proto_free(p);
+	return ty;
 }
 
 static struct cv_type *type_for(etl_writer *w, struct trace_ctx *tc, const etl_event *ev,
@@ -1094,6 +1235,37 @@ static struct cv_type *type_for(etl_writer *w, struct trace_ctx *tc, const etl_e
 	return ty;
 }
 
+/* type_for of a spooled trace: the trace's proto of the event's kind. */
+static struct cv_proto *proto_for(struct trace_ctx *tc, const etl_event *ev, const etl_decoded *d)
+{
+	struct tkey k;
+	memset(&k, 0, sizeof k);
+	k.provider = ev->provider;
+	k.schema = d ? (const void *)d->schema : NULL;
+	k.id = ev->id;
+	k.task = ev->task;
+	k.version = ev->version;
+	k.opcode = ev->opcode;
+	k.channel = ev->channel;
+	k.family = ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64 ? 1
+	         : ev->header == ETL_HDR_MESSAGE ? 2 : 0;
+	k.source = (uint8_t)(d ? d->source : 0);
+	struct tcache_ent *e = tcache_slot(&tc->cache, &k);
+	if (!e)
+		return NULL;
+	if (e->proto)
+		return e->proto;
+	struct cv_proto *p = proto_new(tc->w->flat, ev, d);
+	if (!p)
+		return NULL;
+	p->next = tc->protos;
+	tc->protos = p;
+	e->k = k;
+	e->proto = p;
+	tc->cache.n++;
+	return p;
+}
+
 /* After a rolled-back trace: what it created must be created again. */
 static void registry_rollback(etl_writer *w, unsigned gen)
 {
@@ -1119,9 +1291,18 @@ static void registry_rollback(etl_writer *w, unsigned gen)
 static etl_status put_event(etl_writer *w, struct trace_ctx *tc, const etl_event *ev,
                             const etl_decoded *d, int64_t rowid)
 {
-	struct cv_type *ty = type_for(w, tc, ev, d);
-	if (!ty)
-		return ETL_ERR_NOMEM;
+	struct cv_type *ty = NULL;
+	struct cv_proto *pr = NULL;
+	const etl_table *tab;
+	if (tc->spool) {
+		if (!(pr = proto_for(tc, ev, d)))
+			return ETL_ERR_NOMEM;
+		tab = pr->t;
+	} else {
+		if (!(ty = type_for(w, tc, ev, d)))
+			return ETL_ERR_NOMEM;
+		tab = ty->tab ? ty->tab->t : NULL;
+	}
 	bool decoded = d && d->complete;
 	bool raw = !decoded || (w->opt.flags & ETL_WRITER_RAW);
 	size_t raw_len = raw ? ev->size : 0;
@@ -1129,14 +1310,14 @@ static etl_status put_event(etl_writer *w, struct trace_ctx *tc, const etl_event
 	size_t json_len = 0, nval = 0;
 	struct rec_value synth[MAX_SYNTH_MEMBERS];
 	bool is_synth = false;
-	if (d && (ty->tab || w->flat) && d->props.len) {
+	if (d && (tab || w->flat) && d->props.len) {
 		json = d->props.p;
 		json_len = d->props.len;
-		if (ty->tab && !d->schema) {
+		if (tab && !d->schema) {
 			etl_json_member m[MAX_SYNTH_MEMBERS];
 			size_t n = etl_json_members(json, json_len, m, MAX_SYNTH_MEMBERS);
 			if (n != (size_t)-1) {
-				for (size_t i = 0; i < n && i + 1 < ty->tab->t->ncols; i++) {
+				for (size_t i = 0; i < n && i + 1 < tab->ncols; i++) {
 					synth[nval].off = (uint32_t)(m[i].val - json);
 					synth[nval].len = (uint32_t)m[i].val_len;
 					synth[nval].col = (uint16_t)(i + 1);
@@ -1151,7 +1332,7 @@ static etl_status put_event(etl_writer *w, struct trace_ctx *tc, const etl_event
 				}
 			}
 			is_synth = true;
-		} else if (ty->tab) {
+		} else if (tab) {
 			nval = d->nvalues;
 		}
 	}
@@ -1164,7 +1345,7 @@ static etl_status put_event(etl_writer *w, struct trace_ctx *tc, const etl_event
 	size_t n = align8(head + json_len + raw_len) + nframes * 8;
 	if (n > UINT32_MAX)
 		return ETL_ERR_LIMIT;
-	struct rec_event *r = pipe_reserve(w, n);
+	struct rec_event *r = rec_reserve(w, tc, n);
 	if (!r)
 		return ETL_ERR_NOMEM;
 	r->h.size = (uint32_t)n;
@@ -1192,6 +1373,7 @@ static etl_status put_event(etl_writer *w, struct trace_ctx *tc, const etl_event
 	r->ts = ev->timestamp;
 	r->keywords = ev->keywords;
 	r->type = ty;
+	r->proto = pr;
 	r->act = ev->activity_id;
 	r->rel = ev->related_activity_id;
 	struct rec_value *v = (struct rec_value *)(r + 1);
@@ -1238,7 +1420,7 @@ static etl_status match_stackwalk(etl_writer *w, struct trace_ctx *tc, const etl
 		if (nf > 0xFFFF)
 			nf = 0xFFFF;
 		size_t n = sizeof(struct rec_stack) + nf * 8;
-		struct rec_stack *r = pipe_reserve(w, n);
+		struct rec_stack *r = rec_reserve(w, tc, n);
 		if (!r)
 			return ETL_ERR_NOMEM;
 		r->h.size = (uint32_t)n;
@@ -1311,8 +1493,20 @@ static void on_warning(void *ctx, const char *msg)
 			if (!strcmp(tc->early[i], msg))
 				return;
 	}
-	if (w->opt.warning)
+	if (tc->spool) {
+		/* the sequencer reports it, in order */
+		size_t len = strlen(msg), n = align8(sizeof(struct rec_warn) + len);
+		struct rec_warn *r = rec_reserve(w, tc, n);
+		if (r) {
+			r->h.size = (uint32_t)n;
+			r->h.kind = R_WARN;
+			r->len = (uint32_t)len;
+			r->early = !tc->begun;
+			memcpy(r + 1, msg, len);
+		}
+	} else if (w->opt.warning) {
 		w->opt.warning(w->opt.warning_ctx, msg);
+	}
 	if (w->flat)
 		return;
 	if (!tc->begun) {
@@ -1327,7 +1521,8 @@ static void on_warning(void *ctx, const char *msg)
 		}
 		return;
 	}
-	record_warning(tc, msg);
+	if (!tc->spool)
+		record_warning(tc, msg);
 }
 
 static void record_early(struct trace_ctx *tc)
@@ -1361,6 +1556,97 @@ static void now_iso(char out[ETL_TIME_STRLEN])
 	etl_filetime_format(ft, out, ETL_TIME_STRLEN);
 }
 
+/* Where the registry and the ids stood when a trace began. */
+struct trace_mark {
+	int64_t event, trace, error;
+	unsigned gen;
+};
+
+/* The end of a trace's records (both ways of converting): a reader that
+ * gave up (reader_err) fails the trace, rolled back where the sink can; an
+ * abort (ret says why) discards it; else its trace rows and the commit.
+ * Returns the writer's status. */
+static etl_status trace_finish(etl_writer *w, struct trace_ctx *tc, etl_writer_result *res,
+                               const char *reader_err, bool aborted, etl_status ret,
+                               const struct trace_mark *mk, uint64_t count,
+                               const char *progress_path)
+{
+	if (!aborted && reader_err) {
+		/* the reader gave up: the trace is not complete */
+		char err[1024];
+		etl_msg(err, sizeof err, "%s", reader_err);
+		if (w->vt->can_rollback) {
+			put_simple(w, R_ABORT, NULL);
+			pipe_drain(w);
+			registry_rollback(w, mk->gen);
+			w->next_event = mk->event;
+			w->next_trace = mk->trace;
+			w->next_error = mk->error;
+			for (size_t i = 0; i < tc->n; i++)
+				file_failed(w, res, tc->files[i].path, "read", err);
+			return ret;
+		}
+		for (size_t i = 0; i < tc->n; i++) {
+			tc->files[i].status = "failed";
+			put_error(w, tc->files[i].trace_id, tc->files[i].path, "read", -1, err);
+		}
+		res->failed += (uint32_t)tc->n;
+		etl_msg(w->err, sizeof w->err, "%s", err);
+	}
+	if (aborted) {
+		put_simple(w, R_ABORT, NULL);
+		pipe_drain(w);
+		if (w->vt->can_rollback) {
+			registry_rollback(w, mk->gen);
+			w->next_event = mk->event;
+			w->next_trace = mk->trace;
+			w->next_error = mk->error;
+		}
+		if (ret == ETL_OK)
+			ret = consumer_status(w);
+		if (ret == ETL_OK)
+			ret = ETL_ERR_IO;
+		return ret;
+	}
+	if (w->opt.progress)
+		w->opt.progress(w->opt.progress_ctx, progress_path, count);
+	struct trace_end te;
+	te.n = tc->n;
+	te.files = tc->files;
+	now_iso(te.import_time);
+	for (size_t i = 0; i < tc->n; i++) {
+		const etl_trace_info *in = tc->files[i].info;
+		if (strcmp(tc->files[i].status, "failed") != 0 &&
+		    in->damaged_buffers + in->damaged_records > 0)
+			tc->files[i].status = "damaged";
+	}
+	if (!put_simple(w, R_TRACE_END, &te)) {
+		ret = ETL_ERR_NOMEM;
+		return ret;
+	}
+	pipe_drain(w);
+	if ((ret = consumer_status(w)) != ETL_OK)
+		return ret;
+	for (size_t i = 0; i < tc->n; i++) {
+		const etl_trace_info *in = tc->files[i].info;
+		/* decoding threads look known files up as they go */
+		if (w->shas_mu)
+			pthread_mutex_lock(w->shas_mu);
+		bool put = smap_put(&w->shas, tc->files[i].sha, (void *)1);
+		if (w->shas_mu)
+			pthread_mutex_unlock(w->shas_mu);
+		if (!put)
+			return ETL_ERR_NOMEM;
+		if (strcmp(tc->files[i].status, "failed") != 0)
+			res->added++;
+		res->events += tc->files[i].events;
+		res->decoded += tc->files[i].decoded;
+		res->raw += tc->files[i].raw;
+		res->damaged += in->damaged_buffers + in->damaged_records;
+	}
+	return ret;
+}
+
 /* The per-trace work: files are hashed, known ones skipped, the rest read
  * together as one merged trace and converted inside one transaction. */
 static etl_status convert_files(etl_writer *w, const char *const *paths,
@@ -1381,6 +1667,18 @@ static etl_status convert_files(etl_writer *w, const char *const *paths,
 		return ETL_ERR_NOMEM;
 	}
 	char err[1024];
+	etl_schemas *own = NULL;
+	if (w->opt.schemas_new && (!(w->opt.flags & ETL_WRITER_NO_DECODE) ||
+	                           etl_filter_needs_decoding(w->opt.filter))) {
+		/* in-trace schemas stay with their trace, as with several threads */
+		if (!(own = w->opt.schemas_new(w->opt.schemas_ctx))) {
+			free(tc.files);
+			free(open_paths);
+			etl_msg(w->err, sizeof w->err, "%s: cannot load the schemas again", n ? names[0] : "");
+			return ETL_ERR_NOMEM;
+		}
+		schemas = own;
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint8_t dg[32];
 		struct tfile *f = &tc.files[tc.n];
@@ -1523,75 +1821,15 @@ static etl_status convert_files(etl_writer *w, const char *const *paths,
 			}
 		}
 	}
+	const char *reader_err = NULL;
 	if (!aborted && st != ETL_EOF) {
 		/* the reader gave up: the trace is not complete */
 		char abuf[2048];
 		etl_msg(err, sizeof err, "%s", alias_msg(w, etl_trace_errmsg(t), abuf, sizeof abuf));
-		if (w->vt->can_rollback) {
-			put_simple(w, R_ABORT, NULL);
-			pipe_drain(w);
-			registry_rollback(w, gen);
-			w->next_event = first_event;
-			w->next_trace = first_trace;
-			w->next_error = first_error;
-			for (size_t i = 0; i < tc.n; i++)
-				file_failed(w, res, tc.files[i].path, "read", err);
-			goto out;
-		}
-		for (size_t i = 0; i < tc.n; i++) {
-			tc.files[i].status = "failed";
-			put_error(w, tc.files[i].trace_id, tc.files[i].path, "read", -1, err);
-		}
-		res->failed += (uint32_t)tc.n;
-		etl_msg(w->err, sizeof w->err, "%s", err);
+		reader_err = err;
 	}
-	if (aborted) {
-		put_simple(w, R_ABORT, NULL);
-		pipe_drain(w);
-		if (w->vt->can_rollback) {
-			registry_rollback(w, gen);
-			w->next_event = first_event;
-			w->next_trace = first_trace;
-			w->next_error = first_error;
-		}
-		if (ret == ETL_OK)
-			ret = consumer_status(w);
-		if (ret == ETL_OK)
-			ret = ETL_ERR_IO;
-		goto out;
-	}
-	if (w->opt.progress)
-		w->opt.progress(w->opt.progress_ctx, progress_path, count);
-	struct trace_end te;
-	te.n = tc.n;
-	te.files = tc.files;
-	now_iso(te.import_time);
-	for (size_t i = 0; i < tc.n; i++) {
-		const etl_trace_info *in = tc.files[i].info;
-		if (strcmp(tc.files[i].status, "failed") != 0 &&
-		    in->damaged_buffers + in->damaged_records > 0)
-			tc.files[i].status = "damaged";
-	}
-	if (!put_simple(w, R_TRACE_END, &te)) {
-		ret = ETL_ERR_NOMEM;
-		goto out;
-	}
-	pipe_drain(w);
-	if ((ret = consumer_status(w)) != ETL_OK)
-		goto out;
-	for (size_t i = 0; i < tc.n; i++) {
-		const etl_trace_info *in = tc.files[i].info;
-		if (!smap_put(&w->shas, tc.files[i].sha, (void *)1)) {
-			ret = ETL_ERR_NOMEM;
-			goto out;
-		}
-		if (strcmp(tc.files[i].status, "failed") != 0)
-			res->added++;
-		res->events += tc.files[i].events;
-		res->decoded += tc.files[i].decoded;
-		res->raw += tc.files[i].raw;
-		res->damaged += in->damaged_buffers + in->damaged_records;
-	}
+	struct trace_mark mk = { first_event, first_trace, first_error, gen };
+	ret = trace_finish(w, &tc, res, reader_err, aborted, ret, &mk, count, progress_path);
 out:
 	pipe_drain(w);
 	if (ret == ETL_OK)
@@ -1604,6 +1842,502 @@ out:
 	free(tc.early);
 	free(tc.files);
 	free(open_paths);
+	etl_schemas_free(own);
+	return ret;
+}
+
+/* ---- several traces decoded at once ------------------------------------------------------ */
+
+/* etl_writer_add_files() with jobs > 1: worker threads take the files in
+ * input order, at most `window` ahead of the one being stored, and decode
+ * each into its spool (worker_decode), exactly as convert_files would but
+ * with no registry and local rowids; the calling thread then replays the
+ * spools in input order (sequence_job): it registers each proto as the
+ * first event of its kind reaches it, numbers events, traces and errors,
+ * reports warnings, and feeds the consumer thread.  Every id and name is
+ * thus taken in the order one thread would take it, and the output is the
+ * same whatever the number of threads.  Memory: a worker holds one batch
+ * buffer and the open trace and decoder of each job not yet stored (at most
+ * `window`); the records themselves wait in temporary files. */
+
+enum { J_PENDING, J_RUNNING, J_DONE };
+enum { JR_OK, JR_SKIPPED, JR_FAILED };
+
+struct job {
+	const char *path;
+	int state;                 /* J_*, under the batch mutex */
+	int result;                /* JR_*: JR_FAILED before the rows began */
+	const char *stage;         /* of a failure: "open", "read" */
+	struct trace_ctx tc;
+	struct spool sp;
+	etl_trace *t;
+	etl_decoder *dec;
+	etl_schemas *schemas;      /* the job's own store, when made per trace */
+	uint64_t count;            /* events read */
+	bool reader_failed, nomem;
+	char err[1024];
+};
+
+struct batch_run {
+	etl_writer *w;
+	etl_schemas *schemas;
+	struct job *jobs;
+	size_t n, next, seq, window;
+	bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void job_free(struct job *j)
+{
+	etl_decoder_free(j->dec);
+	etl_trace_close(j->t);
+	if (j->schemas)
+		etl_schemas_free(j->schemas);
+	if (j->sp.fp)
+		fclose(j->sp.fp);
+	free(j->sp.buf);
+	free(j->tc.cache.e);
+	for (size_t i = 0; i < j->tc.nearly; i++)
+		free(j->tc.early[i]);
+	free(j->tc.early);
+	free(j->tc.files);
+	for (struct cv_proto *p = j->tc.protos, *nx; p; p = nx) {
+		nx = p->next;
+		proto_free(p);
+	}
+	memset(j, 0, sizeof *j);
+}
+
+/* An unlinked temporary file for a spool, in $TMPDIR. */
+static FILE *spool_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/etlkit-spool-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	unlink(path);
+	FILE *fp = fdopen(fd, "w+b");
+	if (!fp)
+		close(fd);
+	return fp;
+}
+
+static bool job_stopped(struct batch_run *b)
+{
+	pthread_mutex_lock(&b->mu);
+	bool stop = b->stop;
+	pthread_mutex_unlock(&b->mu);
+	return stop;
+}
+
+/* convert_files for one file, on a worker thread, into the job's spool. */
+static void worker_decode(struct batch_run *b, struct job *j)
+{
+	etl_writer *w = b->w;
+	struct trace_ctx *tc = &j->tc;
+	tc->w = w;
+	j->result = JR_FAILED;
+	j->stage = "open";
+	if (!(tc->files = calloc(1, sizeof(*tc->files)))) {
+		j->nomem = true;
+		return;
+	}
+	struct tfile *f = &tc->files[0];
+	uint8_t dg[32];
+	if (etl_sha256_file(j->path, dg, &f->size, j->err, sizeof j->err) != ETL_OK)
+		return;
+	etl_sha256_hex(dg, f->sha);
+	pthread_mutex_lock(w->shas_mu);
+	bool dup = smap_get(&w->shas, f->sha) != NULL;
+	pthread_mutex_unlock(w->shas_mu);
+	if (dup) {
+		j->result = JR_SKIPPED;
+		return;
+	}
+	f->path = j->path;
+	tc->n = 1;
+	j->sp.cap = BATCH_BYTES;
+	if (!(j->sp.buf = malloc(j->sp.cap)) || !(j->sp.fp = spool_file())) {
+		etl_msg(j->err, sizeof j->err, "%s: a temporary file: %s", j->path,
+		        j->sp.buf ? strerror(errno) : "out of memory");
+		j->stage = "read";
+		return;
+	}
+	tc->spool = &j->sp;
+	etl_schemas *schemas = b->schemas;
+	if (w->opt.schemas_new && (!(w->opt.flags & ETL_WRITER_NO_DECODE) ||
+	                           etl_filter_needs_decoding(w->opt.filter))) {
+		/* a store is not shared between threads, and each trace sees only
+		 * its own in-trace schemas, whichever thread decodes it */
+		if (!(schemas = j->schemas = w->opt.schemas_new(w->opt.schemas_ctx))) {
+			j->nomem = true;
+			return;
+		}
+	}
+	etl_open_options oo = { on_warning, tc, 0 };
+	if (etl_trace_open(&j->path, 1, &oo, &j->t, j->err, sizeof j->err) != ETL_OK) {
+		j->t = NULL;
+		return;
+	}
+	j->stage = "read";
+	if (!(w->opt.flags & ETL_WRITER_NO_DECODE) || etl_filter_needs_decoding(w->opt.filter)) {
+		if (etl_decoder_new(schemas, &j->dec) != ETL_OK) {
+			j->nomem = true;
+			return;
+		}
+		if (etl_decoder_prescan(j->dec, j->t) != ETL_OK) {
+			etl_msg(j->err, sizeof j->err, "%s", etl_trace_errmsg(j->t));
+			return;
+		}
+	}
+	f->first_ts = f->last_ts = -1;
+	f->status = "ok";
+	f->info = etl_trace_info_get(j->t, 0);
+	struct rec_ptr *br = rec_reserve(w, tc, sizeof *br);
+	if (!br) {
+		j->nomem = true;
+		return;
+	}
+	br->h.size = sizeof *br;
+	br->h.kind = R_BEGIN;
+	br->p = NULL;
+	tc->begun = true;
+	j->result = JR_OK;
+	const etl_event *ev;
+	etl_status st;
+	int64_t next_rowid = 1;
+	bool decode = !(w->opt.flags & ETL_WRITER_NO_DECODE);
+	int64_t start = f->info->start_time;
+	while ((st = etl_trace_next(j->t, &ev)) == ETL_OK) {
+		const etl_decoded *d = NULL;
+		if (j->dec && etl_decoder_decode(j->dec, ev, &d) != ETL_OK)
+			d = NULL;
+		bool sw = ev->opcode == 32 && etl_guid_equal(&ev->provider, &stackwalk_guid) &&
+		          ev->header != ETL_HDR_EVENT32 && ev->header != ETL_HDR_EVENT64;
+		if (++j->count % PROGRESS_EVERY == 0 && job_stopped(b)) {
+			j->nomem = true; /* stopped: the sequencer no longer wants it */
+			break;
+		}
+		if (w->opt.filter && !etl_filter_match_at(w->opt.filter, ev, d, start)) {
+			if (!w->flat && sw && match_stackwalk(w, tc, ev) != ETL_OK) {
+				j->nomem = true;
+				break;
+			}
+			continue;
+		}
+		if (!decode)
+			d = NULL;
+		int64_t rowid = next_rowid++;
+		if (put_event(w, tc, ev, d, rowid) != ETL_OK) {
+			j->nomem = true;
+			break;
+		}
+		f->events++;
+		if (d && d->complete)
+			f->decoded++;
+		if (!(d && d->complete) || (w->opt.flags & ETL_WRITER_RAW))
+			f->raw++;
+		if (f->first_ts < 0)
+			f->first_ts = ev->timestamp;
+		f->last_ts = ev->timestamp;
+		if (!w->flat) {
+			if (sw) {
+				if (match_stackwalk(w, tc, ev) != ETL_OK) {
+					j->nomem = true;
+					break;
+				}
+			} else {
+				unsigned i = tc->recent_pos++ & 255;
+				tc->recent[i].raw_ts = ev->raw_timestamp;
+				tc->recent[i].tid = d ? d->tid : ev->tid;
+				tc->recent[i].rowid = rowid;
+			}
+		}
+	}
+	if (!j->nomem && st != ETL_EOF) {
+		j->reader_failed = true;
+		etl_msg(j->err, sizeof j->err, "%s", etl_trace_errmsg(j->t));
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct batch_run *b = arg;
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (!b->stop && b->next < b->n && b->next >= b->seq + b->window)
+			pthread_cond_wait(&b->cv, &b->mu);
+		if (b->stop || b->next >= b->n)
+			break;
+		struct job *j = &b->jobs[b->next++];
+		j->state = J_RUNNING;
+		pthread_mutex_unlock(&b->mu);
+		worker_decode(b, j);
+		if (j->sp.fp) {
+			spool_flush(&j->sp);
+			if ((j->sp.err || fflush(j->sp.fp) != 0) && j->result == JR_OK && !j->nomem) {
+				/* the records are lost: the trace fails as a whole */
+				j->reader_failed = true;
+				etl_msg(j->err, sizeof j->err, "%s: a temporary file: %s", j->path,
+				        strerror(j->sp.err ? j->sp.err : errno));
+			}
+		}
+		pthread_mutex_lock(&b->mu);
+		j->state = J_DONE;
+		pthread_cond_broadcast(&b->cv);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/* Reads the next record of a spool into *buf (grown as needed); 0 at the
+ * end, -1 on a read error. */
+static int spool_next(FILE *fp, char **buf, size_t *cap)
+{
+	struct rec h;
+	size_t got = fread(&h, 1, sizeof h, fp);
+	if (got == 0 && feof(fp))
+		return 0;
+	if (got != sizeof h || h.size < sizeof h)
+		return -1;
+	if (h.size > *cap) {
+		char *nb = realloc(*buf, h.size);
+		if (!nb)
+			return -1;
+		*buf = nb;
+		*cap = h.size;
+	}
+	memcpy(*buf, &h, sizeof h);
+	return fread(*buf + sizeof h, 1, h.size - sizeof h, fp) == h.size - sizeof h ? 1 : -1;
+}
+
+/* Stores a decoded job: the calling thread's half of convert_files. */
+static etl_status sequence_job(etl_writer *w, struct job *j, etl_writer_result *res)
+{
+	struct trace_ctx *tc = &j->tc;
+	if (j->nomem && j->result != JR_OK) {
+		etl_msg(w->err, sizeof w->err, "%s: out of memory while converting", j->path);
+		return ETL_ERR_NOMEM;
+	}
+	if (j->result == JR_SKIPPED || (j->result == JR_OK && smap_get(&w->shas, tc->files[0].sha))) {
+		/* known, or the same file earlier in this batch */
+		res->skipped++;
+		return ETL_OK;
+	}
+	char *buf = NULL;
+	size_t cap = 0;
+	etl_status ret = ETL_OK;
+	if (j->sp.fp && fseek(j->sp.fp, 0, SEEK_SET) != 0) {
+		j->reader_failed = true;
+		etl_msg(j->err, sizeof j->err, "%s: a temporary file: %s", j->path, strerror(errno));
+	}
+	struct trace_mark mk = { w->next_event, w->next_trace, w->next_error, 0 };
+	int64_t base = 0;
+	uint64_t stored = 0;
+	bool aborted = false;
+	int rc = 0;
+	while (j->sp.fp && !aborted && (rc = spool_next(j->sp.fp, &buf, &cap)) > 0) {
+		struct rec *h = (struct rec *)buf;
+		switch (h->kind) {
+		case R_WARN: {
+			const struct rec_warn *r = (const struct rec_warn *)h;
+			char msg[2048];
+			etl_msg(msg, sizeof msg, "%.*s", (int)r->len, (const char *)(r + 1));
+			if (w->opt.warning)
+				w->opt.warning(w->opt.warning_ctx, msg);
+			if (!w->flat && !r->early && tc->begun)
+				record_warning(tc, msg);
+			break;
+		}
+		case R_BEGIN:
+			mk.gen = ++w->gen;
+			tc->files[0].trace_id = w->next_trace++;
+			if (!put_simple(w, R_BEGIN, tc)) {
+				ret = ETL_ERR_NOMEM;
+				aborted = true;
+				break;
+			}
+			record_early(tc);
+			base = w->next_event - 1;
+			break;
+		case R_EVENT: {
+			struct rec_event *r = (struct rec_event *)h;
+			struct cv_proto *p = r->proto;
+			if (!p->resolved && !(p->resolved = proto_register(w, p))) {
+				ret = ETL_ERR_NOMEM;
+				etl_msg(w->err, sizeof w->err, "%s: out of memory while converting", j->path);
+				aborted = true;
+				break;
+			}
+			struct rec_event *o = pipe_reserve(w, h->size);
+			if (!o) {
+				ret = ETL_ERR_NOMEM;
+				aborted = true;
+				break;
+			}
+			memcpy(o, r, h->size);
+			o->type = p->resolved;
+			o->proto = NULL;
+			o->rowid = base + r->rowid;
+			w->next_event = o->rowid + 1;
+			if (++stored % PROGRESS_EVERY == 0) {
+				if (w->broken) {
+					aborted = true;
+					break;
+				}
+				if (w->opt.progress && w->opt.progress(w->opt.progress_ctx, j->path, stored)) {
+					ret = ETL_ERR_ABORTED;
+					etl_msg(w->err, sizeof w->err, "%s: stopped", j->path);
+					aborted = true;
+				}
+			}
+			break;
+		}
+		case R_STACK: {
+			struct rec_stack *o = pipe_reserve(w, h->size);
+			if (!o) {
+				ret = ETL_ERR_NOMEM;
+				aborted = true;
+				break;
+			}
+			memcpy(o, h, h->size);
+			o->rowid += base;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	free(buf);
+	if (rc < 0 && !aborted) {
+		j->reader_failed = true;
+		etl_msg(j->err, sizeof j->err, "%s: reading a temporary file back failed", j->path);
+	}
+	if (j->result == JR_FAILED) {
+		/* failed before its rows began: the warnings are out, now the failure */
+		if (ret == ETL_OK)
+			file_failed(w, res, j->path, j->stage, j->err);
+		return ret;
+	}
+	if (j->nomem && !aborted) {
+		ret = ETL_ERR_NOMEM;
+		etl_msg(w->err, sizeof w->err, "%s: out of memory while converting", j->path);
+		aborted = true;
+	}
+	ret = trace_finish(w, tc, res, j->reader_failed ? j->err : NULL, aborted, ret, &mk,
+	                   j->count, j->path);
+	pipe_drain(w);
+	if (ret == ETL_OK)
+		ret = consumer_status(w);
+	return ret;
+}
+
+etl_status etl_writer_add_files(etl_writer *w, const char *const *paths, size_t n,
+                                etl_schemas *schemas, etl_writer_result *res,
+                                int (*done)(void *ctx, size_t index), void *ctx)
+{
+	etl_writer_result dummy;
+	if (!res) {
+		memset(&dummy, 0, sizeof dummy);
+		res = &dummy;
+	}
+	if (!w || (n && !paths))
+		return ETL_ERR_ARG;
+	if (w->broken)
+		return w->broken_status;
+	bool decoding = !(w->opt.flags & ETL_WRITER_NO_DECODE) ||
+	                etl_filter_needs_decoding(w->opt.filter);
+	unsigned threads = w->opt.jobs;
+	if (threads > n)
+		threads = (unsigned)n;
+	if (threads > 256)
+		threads = 256;
+	if (decoding && !w->opt.schemas_new)
+		threads = 1; /* one store cannot serve two threads */
+	if (threads < 2) {
+		/* one at a time, as etl_writer_add_trace does */
+		for (size_t i = 0; i < n; i++) {
+			etl_status st = convert_files(w, &paths[i], &paths[i], 1, schemas, res);
+			if (st != ETL_OK) {
+				if (!w->broken) {
+					w->broken = true;
+					w->broken_status = st;
+				}
+				return st;
+			}
+			if (done && done(ctx, i)) {
+				etl_msg(w->err, sizeof w->err, "%s: stopped", paths[i]);
+				return ETL_ERR_ABORTED;
+			}
+		}
+		return ETL_OK;
+	}
+	struct batch_run b;
+	memset(&b, 0, sizeof b);
+	b.w = w;
+	b.schemas = schemas;
+	b.n = n;
+	b.window = threads + 1;
+	pthread_mutex_t shas_mu;
+	if (!(b.jobs = calloc(n, sizeof(*b.jobs))))
+		return ETL_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		b.jobs[i].path = paths[i];
+	if (pthread_mutex_init(&b.mu, NULL) != 0) {
+		free(b.jobs);
+		return ETL_ERR_NOMEM;
+	}
+	if (pthread_cond_init(&b.cv, NULL) != 0 || pthread_mutex_init(&shas_mu, NULL) != 0) {
+		pthread_mutex_destroy(&b.mu);
+		free(b.jobs);
+		return ETL_ERR_NOMEM;
+	}
+	w->shas_mu = &shas_mu;
+	pthread_t th[257];
+	unsigned started = 0;
+	for (; started < threads; started++)
+		if (pthread_create(&th[started], NULL, worker_main, &b) != 0)
+			break;
+	etl_status ret = ETL_OK;
+	if (started == 0) {
+		ret = ETL_ERR_NOMEM;
+		etl_msg(w->err, sizeof w->err, "cannot start a thread");
+	}
+	for (size_t i = 0; i < n && ret == ETL_OK; i++) {
+		struct job *j = &b.jobs[i];
+		pthread_mutex_lock(&b.mu);
+		b.seq = i;
+		pthread_cond_broadcast(&b.cv);
+		while (j->state != J_DONE)
+			pthread_cond_wait(&b.cv, &b.mu);
+		pthread_mutex_unlock(&b.mu);
+		ret = sequence_job(w, j, res);
+		job_free(j);
+		if (ret == ETL_OK && done && done(ctx, i)) {
+			etl_msg(w->err, sizeof w->err, "%s: stopped", paths[i]);
+			ret = ETL_ERR_ABORTED;
+		}
+	}
+	pthread_mutex_lock(&b.mu);
+	b.stop = true;
+	pthread_cond_broadcast(&b.cv);
+	pthread_mutex_unlock(&b.mu);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (size_t i = 0; i < n; i++)
+		job_free(&b.jobs[i]);
+	w->shas_mu = NULL;
+	pthread_mutex_destroy(&shas_mu);
+	pthread_cond_destroy(&b.cv);
+	pthread_mutex_destroy(&b.mu);
+	free(b.jobs);
+	if (ret != ETL_OK && !w->broken) {
+		w->broken = true;
+		w->broken_status = ret;
+	}
 	return ret;
 }
 

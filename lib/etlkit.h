@@ -485,6 +485,15 @@ typedef struct etl_writer_options {
 	 * A relative time range applies per trace.  The caller keeps it, unchanged,
 	 * until etl_writer_close(); NULL stores everything. */
 	const etl_filter *filter;
+	/* A new schema store with the manifests and MOF files of the one given
+	 * to the writer's calls; NULL on failure.  When set, every trace is
+	 * decoded with a store of its own made by it, so the schemas a trace
+	 * carries (EventSource manifests, merged-trace metadata) stay with it,
+	 * and etl_writer_add_files() with jobs > 1 can decode several traces at
+	 * once (a store is used by one thread); without it, a decoding writer
+	 * decodes one trace at a time. */
+	etl_schemas *(*schemas_new)(void *ctx);
+	void *schemas_ctx;
 } etl_writer_options;
 
 /* What etl_writer_add_trace() did; counters add up over calls. */
@@ -511,6 +520,16 @@ etl_status etl_writer_add_trace(etl_writer *w, const char *const *paths, size_t 
  * where the file read is `path` (e.g. a temporary copy).  name NULL: path. */
 etl_status etl_writer_add_file_as(etl_writer *w, const char *path, const char *name,
                                   etl_schemas *schemas, etl_writer_result *res);
+/* The n files as n traces, in order, each as etl_writer_add_file_as(w,
+ * paths[i], NULL, ...) would convert it: the output is the same.  With
+ * jobs > 1 and schemas_new (or no decoding) up to `jobs` threads decode the
+ * next files while this thread stores them, in input order.  done (may be
+ * NULL) is called from this thread after each file, res updated and
+ * etl_writer_errmsg() naming a file that failed; a non-zero return stops
+ * with ETL_ERR_ABORTED. */
+etl_status etl_writer_add_files(etl_writer *w, const char *const *paths, size_t n,
+                                etl_schemas *schemas, etl_writer_result *res,
+                                int (*done)(void *ctx, size_t index), void *ctx);
 /* commit != 0: finishes the output (indexes, final files) and puts it in
  * place; 0: discards what a new output holds (appends already committed
  * stay).  Frees w; NULL is harmless. */

@@ -62,7 +62,9 @@ static void convert_usage(FILE *fp)
 	        "      --no-decode      store the events without decoding them\n"
 	        "      --flat           csv.gz: only events.csv.gz, properties as one JSON column\n"
 	        "  -l, --compression-level N  csv.gz: zlib level 1..9 (default 6)\n"
-	        "  -j, --jobs N         threads (default: one per CPU); 1 runs everything in one\n"
+	        "  -j, --jobs N         traces decoded at once (default: one per CPU), stored in\n"
+	        "                       input order: the output is the same for any N; 1 runs\n"
+	        "                       everything in one thread\n"
 	        "      --shard          one output per trace in the directory OUT: <name>.db\n"
 	        "                       (or <name>/ for csv.gz), <name> from the trace's file\n"
 	        "                       name, made unique with -2, -3 ... in input order\n"
@@ -603,6 +605,69 @@ static etl_status convert_archive(struct run *ar, const char *path, bool quiet)
 }
 #endif
 
+/* ---- after each trace ------------------------------------------------------------ */
+
+struct done_ctx {
+	struct run *run;
+	const struct inputs *in;
+	size_t first;              /* index in `in` of the batch's first file */
+	etl_writer_result *res;
+	struct progress *pr;
+	bool quiet;
+	uint32_t *damaged;         /* traces with damage */
+	uint32_t failed, skipped;  /* res as it was after the previous trace */
+	uint64_t events, dmg;
+};
+
+/* Progress and messages for the file `index` of a batch, just stored. */
+static int on_done(void *ctx, size_t index)
+{
+	struct done_ctx *dc = ctx;
+	const etl_writer_result *res = dc->res;
+	struct progress *pr = dc->pr;
+	size_t i = dc->first + index;
+	const char *path = dc->in->paths[i];
+	pr->done++;
+	pr->bytes_done += dc->in->sizes[i];
+	pr->events_done += res->events - dc->events;
+	if (res->damaged != dc->dmg && res->failed == dc->failed)
+		(*dc->damaged)++;
+	if ((res->failed != dc->failed || (res->skipped != dc->skipped && !dc->quiet)) && pr->shown) {
+		fputs("\r\033[K", stderr);
+		pr->shown = false;
+	}
+	if (res->failed != dc->failed)
+		cli_error("%s", run_errmsg(dc->run));
+	if (res->skipped != dc->skipped && !dc->quiet)
+		fprintf(stderr, "etlkit: %s: already in %s (same SHA-256), skipped\n", path,
+		        dc->run->output);
+	progress_line(pr, 0, true);
+	dc->failed = res->failed;
+	dc->skipped = res->skipped;
+	dc->events = res->events;
+	dc->dmg = res->damaged;
+	return interrupted != 0;
+}
+
+/* etl_writer_options.schemas_new: the store of -m and --mof again, for one
+ * trace (what loading them says was said the first time). */
+static etl_schemas *schemas_again(void *ctx)
+{
+	const struct cli_common *c = ctx;
+	etl_schemas *s = NULL;
+	if (etl_schemas_new(&s) != ETL_OK)
+		return NULL;
+	for (size_t i = 0; i < c->nmanifests + c->nmofs; i++) {
+		bool mof = i >= c->nmanifests;
+		const char *path = mof ? c->mofs[i - c->nmanifests] : c->manifests[i];
+		if ((mof ? etl_schemas_add_mof(s, path) : etl_schemas_add_manifest(s, path)) != ETL_OK) {
+			etl_schemas_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
 static bool parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
 	char *end;
@@ -744,6 +809,10 @@ int cmd_convert(int argc, char **argv)
 	wo.warning_ctx = &c;
 	wo.progress = on_progress;
 	wo.progress_ctx = &pr;
+	if (schemas) {
+		wo.schemas_new = schemas_again;
+		wo.schemas_ctx = &c;
+	}
 	char ebuf[1024];
 	if (shard) {
 		struct stat sb;
@@ -806,17 +875,20 @@ int cmd_convert(int argc, char **argv)
 #endif
 			continue;
 		}
-		uint32_t failed = res.failed, skipped = res.skipped;
-		uint64_t events = res.events, dmg = res.damaged;
-		pr.cur_size = in.sizes[i];
+		/* a run of plain files: decoded several at once with -j (not with
+		 * --shard, where each has a writer of its own) */
+		size_t end = i + 1;
+		while (!shard && end < in.n && !is_archive_name(in.paths[end]))
+			end++;
+		struct done_ctx dc = { &run, &in, i, &res, &pr, c.quiet, &damaged, res.failed,
+		                       res.skipped, res.events, res.damaged };
 		run.failed = 0;
-		etl_status st = run_add(&run, path, NULL);
+		etl_status st = shard ? run_add(&run, path, NULL)
+		                      : etl_writer_add_files(w, (const char *const *)in.paths + i, end - i,
+		                                             schemas, &res, on_done, &dc);
+		if (shard)
+			on_done(&dc, 0);
 		archives += run.failed;
-		pr.done++;
-		pr.bytes_done += in.sizes[i];
-		pr.events_done += res.events - events;
-		if (res.damaged != dmg && res.failed == failed)
-			damaged++;
 		if (st != ETL_OK) {
 			if (pr.shown) {
 				fputc('\n', stderr);
@@ -829,15 +901,7 @@ int cmd_convert(int argc, char **argv)
 			fatal = true;
 			break;
 		}
-		if ((res.failed != failed || (res.skipped != skipped && !c.quiet)) && pr.shown) {
-			fputs("\r\033[K", stderr);
-			pr.shown = false;
-		}
-		if (res.failed != failed)
-			cli_error("%s", run_errmsg(&run));
-		if (res.skipped != skipped && !c.quiet)
-			fprintf(stderr, "etlkit: %s: already in %s (same SHA-256), skipped\n", path, output);
-		progress_line(&pr, 0, true);
+		i = end - 1;
 	}
 	if (pr.shown) {
 		fputc('\n', stderr);
