@@ -27,8 +27,10 @@
  * before the first event that needs them.
  *
  * Per-trace work is convert_files(): hash and skip known files, open, pre-scan,
- * decode, emit, commit.  A later batch mode can run several of those
- * producers with the single consumer.
+ * decode, emit, commit.  etl_writer_add_files() runs the decoding half of
+ * several traces at once on worker threads, each into a spool, and replays
+ * the spools in input order on the caller's thread, which keeps every
+ * registry decision and id (see "several traces decoded at once").
  */
 #define ETLKIT_INTERNAL
 #include "convert.h"
@@ -2220,7 +2222,8 @@ static etl_status sequence_job(etl_writer *w, struct job *j, etl_writer_result *
 		/* failed before its rows began: the warnings are out, now the failure */
 		if (ret == ETL_OK)
 			file_failed(w, res, j->path, j->stage, j->err);
-		return ret;
+		pipe_drain(w);
+		return ret == ETL_OK ? consumer_status(w) : ret;
 	}
 	if (j->nomem && !aborted) {
 		ret = ETL_ERR_NOMEM;
