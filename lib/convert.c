@@ -201,6 +201,8 @@ struct cv_proto {
 	struct cv_proto *next;     /* the trace's protos */
 	struct cv_type *resolved;  /* once registered */
 	etl_table *t;              /* its layout; NULL: no property columns */
+	size_t ncols;              /* columns of t, 0 without; fixed at creation, as
+	                              the registry takes t while the worker goes on */
 	char *key;
 	char base[ETL_LAYOUT_NAME_MAX + 1]; /* the table's base name */
 	etl_guid provider;
@@ -437,6 +439,11 @@ struct spool {
 	char *buf;
 	size_t len, cap;
 	int err;                   /* errno of a failed write, else 0 */
+	/* the sequencer reads a spool while it grows: bytes written and
+	 * flushed, under mu, signalled on cv */
+	pthread_mutex_t *mu;
+	pthread_cond_t *cv;
+	uint64_t written;
 };
 
 static void consume_batch(etl_writer *w, struct batch *b);
@@ -556,8 +563,16 @@ static void *pipe_reserve(etl_writer *w, size_t n)
 
 static void spool_flush(struct spool *sp)
 {
-	if (sp->len && !sp->err && fwrite(sp->buf, 1, sp->len, sp->fp) != sp->len)
+	if (!sp->len)
+		return;
+	if (!sp->err && (fwrite(sp->buf, 1, sp->len, sp->fp) != sp->len || fflush(sp->fp) != 0))
 		sp->err = errno ? errno : EIO;
+	if (!sp->err && sp->mu) {
+		pthread_mutex_lock(sp->mu);
+		sp->written += sp->len;
+		pthread_cond_broadcast(sp->cv);
+		pthread_mutex_unlock(sp->mu);
+	}
 	sp->len = 0;
 }
 
@@ -1049,6 +1064,7 @@ static struct cv_proto *proto_new(bool flat, const etl_event *ev, const etl_deco
 		return NULL;
 	}
 	p->t = t;
+	p->ncols = t ? t->ncols : 0;
 	char gt[ETL_GUID_STRLEN];
 	etl_guid_format(&ev->provider, gt);
 	etl_strbuf key = { 0 };
@@ -1295,16 +1311,17 @@ static etl_status put_event(etl_writer *w, struct trace_ctx *tc, const etl_event
 {
 	struct cv_type *ty = NULL;
 	struct cv_proto *pr = NULL;
-	const etl_table *tab;
+	size_t ncols;              /* of the type's table; 0 without one */
 	if (tc->spool) {
 		if (!(pr = proto_for(tc, ev, d)))
 			return ETL_ERR_NOMEM;
-		tab = pr->t;
+		ncols = pr->ncols;
 	} else {
 		if (!(ty = type_for(w, tc, ev, d)))
 			return ETL_ERR_NOMEM;
-		tab = ty->tab ? ty->tab->t : NULL;
+		ncols = ty->tab ? ty->tab->t->ncols : 0;
 	}
+	bool tab = ncols > 0;
 	bool decoded = d && d->complete;
 	bool raw = !decoded || (w->opt.flags & ETL_WRITER_RAW);
 	size_t raw_len = raw ? ev->size : 0;
@@ -1319,7 +1336,7 @@ static etl_status put_event(etl_writer *w, struct trace_ctx *tc, const etl_event
 			etl_json_member m[MAX_SYNTH_MEMBERS];
 			size_t n = etl_json_members(json, json_len, m, MAX_SYNTH_MEMBERS);
 			if (n != (size_t)-1) {
-				for (size_t i = 0; i < n && i + 1 < tab->ncols; i++) {
+				for (size_t i = 0; i < n && i + 1 < ncols; i++) {
 					synth[nval].off = (uint32_t)(m[i].val - json);
 					synth[nval].len = (uint32_t)m[i].val_len;
 					synth[nval].col = (uint16_t)(i + 1);
@@ -1853,14 +1870,18 @@ out:
 /* etl_writer_add_files() with jobs > 1: worker threads take the files in
  * input order, at most `window` ahead of the one being stored, and decode
  * each into its spool (worker_decode), exactly as convert_files would but
- * with no registry and local rowids; the calling thread then replays the
- * spools in input order (sequence_job): it registers each proto as the
- * first event of its kind reaches it, numbers events, traces and errors,
- * reports warnings, and feeds the consumer thread.  Every id and name is
- * thus taken in the order one thread would take it, and the output is the
- * same whatever the number of threads.  Memory: a worker holds one batch
- * buffer and the open trace and decoder of each job not yet stored (at most
- * `window`); the records themselves wait in temporary files. */
+ * with no registry and local rowids; the calling thread replays the spools
+ * in input order (sequence_job), following the one of the trace it stores
+ * as it grows (a worker publishes each batch it writes): it registers each
+ * proto as the first event of its kind reaches it, numbers events, traces
+ * and errors, reports warnings, and feeds the consumer thread.  Every id
+ * and name is thus taken in the order one thread would take it, and the
+ * output is the same whatever the number of threads.  A proto's registry
+ * half (its table, key, names) moves to the registry while its worker may
+ * still be decoding; the worker only uses its column count, fixed when it
+ * was made.  Memory: a worker holds one batch buffer and the open trace and
+ * decoder of each job not yet stored (at most `window`); the records
+ * themselves wait in temporary files. */
 
 enum { J_PENDING, J_RUNNING, J_DONE };
 enum { JR_OK, JR_SKIPPED, JR_FAILED };
@@ -1968,6 +1989,8 @@ static void worker_decode(struct batch_run *b, struct job *j)
 		j->stage = "read";
 		return;
 	}
+	j->sp.mu = &b->mu;
+	j->sp.cv = &b->cv;
 	tc->spool = &j->sp;
 	etl_schemas *schemas = b->schemas;
 	if (w->opt.schemas_new && (!(w->opt.flags & ETL_WRITER_NO_DECODE) ||
@@ -2080,7 +2103,7 @@ static void *worker_main(void *arg)
 		worker_decode(b, j);
 		if (j->sp.fp) {
 			spool_flush(&j->sp);
-			if ((j->sp.err || fflush(j->sp.fp) != 0) && j->result == JR_OK && !j->nomem) {
+			if (j->sp.err && j->result == JR_OK && !j->nomem) {
 				/* the records are lost: the trace fails as a whole */
 				j->reader_failed = true;
 				etl_msg(j->err, sizeof j->err, "%s: a temporary file: %s", j->path,
@@ -2095,66 +2118,145 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Reads the next record of a spool into *buf (grown as needed); 0 at the
- * end, -1 on a read error. */
-static int spool_next(FILE *fp, char **buf, size_t *cap)
+/* Waits until the job's spool holds `end` bytes or the job is done; false
+ * when it ended before. */
+static bool spool_wait(struct batch_run *b, struct job *j, uint64_t end)
 {
-	struct rec h;
-	size_t got = fread(&h, 1, sizeof h, fp);
-	if (got == 0 && feof(fp))
-		return 0;
-	if (got != sizeof h || h.size < sizeof h)
-		return -1;
-	if (h.size > *cap) {
-		char *nb = realloc(*buf, h.size);
-		if (!nb)
-			return -1;
-		*buf = nb;
-		*cap = h.size;
-	}
-	memcpy(*buf, &h, sizeof h);
-	return fread(*buf + sizeof h, 1, h.size - sizeof h, fp) == h.size - sizeof h ? 1 : -1;
+	pthread_mutex_lock(&b->mu);
+	while (j->sp.written < end && j->state != J_DONE)
+		pthread_cond_wait(&b->cv, &b->mu);
+	bool ok = j->sp.written >= end;
+	pthread_mutex_unlock(&b->mu);
+	return ok;
 }
 
-/* Stores a decoded job: the calling thread's half of convert_files. */
-static etl_status sequence_job(etl_writer *w, struct job *j, etl_writer_result *res)
+/* What the sequencer has read of a spool: bytes [off, off + len) of the
+ * file in buf, the next record at pos (records start 8-aligned). */
+struct sreader {
+	char *buf;
+	size_t cap, len, pos;
+	uint64_t off;
+};
+
+/* Makes n bytes from pos available in r->buf, reading ahead as far as the
+ * worker has written (at least n), waiting for it; 0 when the job ended
+ * first, -1 on a read error. */
+static int sreader_need(struct batch_run *b, struct job *j, struct sreader *r, size_t n)
 {
+	if (r->len - r->pos >= n)
+		return 1;
+	/* keep the unread bytes at the front */
+	memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+	r->off += r->pos;
+	r->len -= r->pos;
+	r->pos = 0;
+	if (n > r->cap) {
+		size_t ncap = n > 2 * r->cap ? n : 2 * r->cap;
+		char *nb = realloc(r->buf, ncap);
+		if (!nb)
+			return -1;
+		r->buf = nb;
+		r->cap = ncap;
+	}
+	if (!spool_wait(b, j, r->off + n))
+		return 0;
+	pthread_mutex_lock(&b->mu);
+	uint64_t avail = j->sp.written - (r->off + r->len);
+	pthread_mutex_unlock(&b->mu);
+	size_t want = r->cap - r->len;
+	if (want > avail)
+		want = (size_t)avail;
+	ssize_t got = pread(fileno(j->sp.fp), r->buf + r->len, want, (off_t)(r->off + r->len));
+	if (got < 0 || (size_t)got != want)
+		return -1;
+	r->len += want;
+	return 1;
+}
+
+/* The next record of a job's spool, waiting for the worker to write it;
+ * NULL at the end of a finished job (*rc 0) or on an error (*rc -1). */
+static struct rec *sreader_next(struct batch_run *b, struct job *j, struct sreader *r, int *rc)
+{
+	if ((*rc = sreader_need(b, j, r, sizeof(struct rec))) <= 0) {
+		if (*rc == 0 && r->len != r->pos)
+			*rc = -1; /* a record cut short */
+		return NULL;
+	}
+	struct rec h;
+	memcpy(&h, r->buf + r->pos, sizeof h);
+	if (h.size < sizeof h || h.size % 8) {
+		*rc = -1;
+		return NULL;
+	}
+	if ((*rc = sreader_need(b, j, r, h.size)) <= 0) {
+		*rc = -1;
+		return NULL;
+	}
+	struct rec *out = (struct rec *)(r->buf + r->pos);
+	r->pos += h.size;
+	return out;
+}
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Stores a job as its worker decodes it: the calling thread's half of
+ * convert_files.  Warnings from before the trace's rows begin wait until
+ * it is known whether the trace is stored, skipped or failed, so they come
+ * out as convert_files gives them. */
+static etl_status sequence_job(struct batch_run *b, struct job *j, etl_writer_result *res)
+{
+	etl_writer *w = b->w;
 	struct trace_ctx *tc = &j->tc;
-	if (j->nomem && j->result != JR_OK) {
-		etl_msg(w->err, sizeof w->err, "%s: out of memory while converting", j->path);
-		return ETL_ERR_NOMEM;
-	}
-	if (j->result == JR_SKIPPED || (j->result == JR_OK && smap_get(&w->shas, tc->files[0].sha))) {
-		/* known, or the same file earlier in this batch */
-		res->skipped++;
-		return ETL_OK;
-	}
-	char *buf = NULL;
-	size_t cap = 0;
+	char **early = NULL;
+	size_t nearly = 0;
+	struct sreader rd = { NULL, 0, 0, 0, 0 };
 	etl_status ret = ETL_OK;
-	if (j->sp.fp && fseek(j->sp.fp, 0, SEEK_SET) != 0) {
-		j->reader_failed = true;
-		etl_msg(j->err, sizeof j->err, "%s: a temporary file: %s", j->path, strerror(errno));
-	}
 	struct trace_mark mk = { w->next_event, w->next_trace, w->next_error, 0 };
 	int64_t base = 0;
 	uint64_t stored = 0;
-	bool aborted = false;
+	bool aborted = false, begun = false, skip = false;
 	int rc = 0;
-	while (j->sp.fp && !aborted && (rc = spool_next(j->sp.fp, &buf, &cap)) > 0) {
-		struct rec *h = (struct rec *)buf;
+	struct rec *h;
+	if (!(rd.buf = malloc(rd.cap = BATCH_BYTES)))
+		rc = -1;
+	while (rd.buf && !aborted && (h = sreader_next(b, j, &rd, &rc)) != NULL) {
+		if (skip)
+			continue;
 		switch (h->kind) {
 		case R_WARN: {
 			const struct rec_warn *r = (const struct rec_warn *)h;
 			char msg[2048];
 			etl_msg(msg, sizeof msg, "%.*s", (int)r->len, (const char *)(r + 1));
+			if (!begun) {
+				char **e = realloc(early, (nearly + 1) * sizeof(*e));
+				if (e && (e[nearly] = strdup(msg)) != NULL)
+					nearly++;
+				if (e)
+					early = e;
+				break;
+			}
 			if (w->opt.warning)
 				w->opt.warning(w->opt.warning_ctx, msg);
-			if (!w->flat && !r->early && tc->begun)
+			if (!w->flat && !r->early)
 				record_warning(tc, msg);
 			break;
 		}
 		case R_BEGIN:
+			if (smap_get(&w->shas, tc->files[0].sha)) {
+				/* the same file earlier in this batch: skipped before it
+				 * was opened, as convert_files skips it */
+				skip = true;
+				break;
+			}
+			begun = true;
+			for (size_t i = 0; i < nearly; i++)
+				if (w->opt.warning)
+					w->opt.warning(w->opt.warning_ctx, early[i]);
 			mk.gen = ++w->gen;
 			tc->files[0].trace_id = w->next_trace++;
 			if (!put_simple(w, R_BEGIN, tc)) {
@@ -2213,18 +2315,44 @@ static etl_status sequence_job(etl_writer *w, struct job *j, etl_writer_result *
 			break;
 		}
 	}
-	free(buf);
-	if (rc < 0 && !aborted) {
+	free(rd.buf);
+	/* the worker is done with the job (or the spool failed): its results
+	 * stand, after the wait below */
+	if (!aborted && rc < 0) {
+		spool_wait(b, j, UINT64_MAX);
+		if (!j->reader_failed)
+			etl_msg(j->err, sizeof j->err, "%s: reading a temporary file back failed", j->path);
 		j->reader_failed = true;
-		etl_msg(j->err, sizeof j->err, "%s: reading a temporary file back failed", j->path);
 	}
-	if (j->result == JR_FAILED) {
-		/* failed before its rows began: the warnings are out, now the failure */
-		if (ret == ETL_OK)
-			file_failed(w, res, j->path, j->stage, j->err);
+	if (aborted) {
+		/* the worker may still be decoding: stop it and wait */
+		pthread_mutex_lock(&b->mu);
+		b->stop = true;
+		pthread_cond_broadcast(&b->cv);
+		pthread_mutex_unlock(&b->mu);
+		spool_wait(b, j, UINT64_MAX);
+	}
+	if (!begun && !aborted) {
+		if (j->nomem) {
+			free_strings(early, nearly);
+			etl_msg(w->err, sizeof w->err, "%s: out of memory while converting", j->path);
+			return ETL_ERR_NOMEM;
+		}
+		if (skip || j->result == JR_SKIPPED) {
+			free_strings(early, nearly);
+			res->skipped++;
+			return ETL_OK;
+		}
+		/* failed before its rows began: the warnings, then the failure */
+		for (size_t i = 0; i < nearly; i++)
+			if (w->opt.warning)
+				w->opt.warning(w->opt.warning_ctx, early[i]);
+		free_strings(early, nearly);
+		file_failed(w, res, j->path, j->stage, j->err);
 		pipe_drain(w);
-		return ret == ETL_OK ? consumer_status(w) : ret;
+		return consumer_status(w);
 	}
+	free_strings(early, nearly);
 	if (j->nomem && !aborted) {
 		ret = ETL_ERR_NOMEM;
 		etl_msg(w->err, sizeof w->err, "%s: out of memory while converting", j->path);
@@ -2314,11 +2442,13 @@ etl_status etl_writer_add_files(etl_writer *w, const char *const *paths, size_t 
 		pthread_mutex_lock(&b.mu);
 		b.seq = i;
 		pthread_cond_broadcast(&b.cv);
-		while (j->state != J_DONE)
-			pthread_cond_wait(&b.cv, &b.mu);
 		pthread_mutex_unlock(&b.mu);
-		ret = sequence_job(w, j, res);
-		job_free(j);
+		ret = sequence_job(&b, j, res);
+		if (ret == ETL_OK) {
+			/* the job's records are stored; its worker has finished it */
+			spool_wait(&b, j, UINT64_MAX);
+			job_free(j);
+		}
 		if (ret == ETL_OK && done && done(ctx, i)) {
 			etl_msg(w->err, sizeof w->err, "%s: stopped", paths[i]);
 			ret = ETL_ERR_ABORTED;
