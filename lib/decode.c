@@ -22,8 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CACHE_MAX_ENTRIES (1u << 20)
-#define THREAD_MAP_MAX (1u << 22)
+/* Plans kept (and the bytes of their TraceLogging schemas and keys) before
+ * the cache starts over */
+#define CACHE_MAX_ENTRIES (1u << 16)
+#define CACHE_MAX_BYTES ((size_t)64 << 20)
+#define THREAD_MAP_MAX (1u << 20)
 #define MAX_ARRAY_ELEMENTS (1u << 20)
 /* Work bounds of one walk over a payload: properties and array elements
  * visited (all nesting levels together) and JSON bytes written.  Elements
@@ -165,9 +168,15 @@ static void tmap_put(etl_decoder *d, uint32_t tid, uint32_t pid)
 {
 	if (tid == 0 || tid == ETL_NO_ID || pid == ETL_NO_ID)
 		return;
+	if ((d->tmap_used + 1) * 2 >= d->tmap_cap && d->tmap_cap >= THREAD_MAP_MAX) {
+		/* full: start over rather than grow or stop learning.  Thread ids
+		 * are reused, and every event whose header has both ids (most of
+		 * them) teaches the map again, so only a thread that has shown no
+		 * such event since stays unresolved for a while */
+		memset(d->tmap, 0, d->tmap_cap * sizeof(*d->tmap));
+		d->tmap_used = 0;
+	}
 	if ((d->tmap_used + 1) * 2 >= d->tmap_cap) {
-		if (d->tmap_cap >= THREAD_MAP_MAX)
-			return; /* bounded: later threads stay unresolved */
 		size_t ncap = d->tmap_cap ? d->tmap_cap * 2 : 1024;
 		struct tmap_entry *ns = calloc(ncap, sizeof(*ns));
 		if (!ns)
@@ -432,8 +441,20 @@ static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 		return NULL;
 	if (found)
 		return p;
-	if (d->plans.used >= CACHE_MAX_ENTRIES)
-		return NULL;
+	if (d->plans.used >= CACHE_MAX_ENTRIES || etl_arena_used(d->arena) > CACHE_MAX_BYTES) {
+		/* a trace with endless distinct TraceLogging layouts: forget every
+		 * plan and its arena rather than grow without bound */
+		etl_arena *fresh = etl_arena_new();
+		if (!fresh)
+			return NULL;
+		etl_arena_free(d->arena);
+		d->arena = fresh;
+		memset(d->plans.slots, 0, d->plans.cap * sizeof(*d->plans.slots));
+		d->plans.used = 0;
+		p = plan_slot(&d->plans, &ev->provider, id, ver, op, fam, mh, meta, mlen, &found);
+		if (!p)
+			return NULL;
+	}
 	memset(p, 0, sizeof(*p));
 	p->provider = ev->provider;
 	p->id = id;

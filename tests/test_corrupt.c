@@ -3,7 +3,7 @@
  * target or tripped a sanitizer (tests/fuzz/), each with the result it must
  * give now.  The replay drivers feed every one of them to every target in
  * `make check`; this test says what the right answer is where that matters.
- * Names: <target>-<what>.
+ * Names: <target>-<what>.  Also the decoder's own caches at their bounds.
  */
 #define ETLKIT_INTERNAL
 #include "schema.h"
@@ -105,6 +105,82 @@ static void nested_empty(void)
 	free(in);
 }
 
+/* A trace with more distinct TraceLogging layouts than the decoder keeps
+ * plans for (each layout costs a plan, a metadata copy and a schema): the
+ * cache starts over instead of growing without bound or giving up, and
+ * every event still decodes to its own field. */
+static void many_layouts(void)
+{
+	etl_decoder *d = NULL;
+	etl_decoder_new(NULL, &d);
+	unsigned bad = 0, n = 70000;
+	for (unsigned i = 0; i < n && d; i++) {
+		uint8_t meta[64];
+		int name = snprintf((char *)meta + 3, 40, "E%u", i);
+		size_t o = 3 + (size_t)name + 1;
+		memcpy(meta + o, "x", 2);
+		o += 2;
+		meta[o++] = 8; /* UINT32 */
+		meta[0] = (uint8_t)o;
+		meta[1] = 0;
+		meta[2] = 0;   /* no event tags */
+		uint8_t payload[4] = { (uint8_t)i, (uint8_t)(i >> 8), (uint8_t)(i >> 16), 0 };
+		etl_ext_item ext = { ETL_EXT_EVENT_SCHEMA_TL, (uint16_t)o, meta };
+		etl_event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.header = ETL_HDR_EVENT64;
+		ev.flags = ETL_EVF_EXTENDED_INFO;
+		ev.pid = ev.tid = 1;
+		ev.pointer_size = 8;
+		ev.ext = &ext;
+		ev.ext_count = 1;
+		ev.data = payload;
+		ev.size = 4;
+		const etl_decoded *dc = NULL;
+		char want[32];
+		snprintf(want, sizeof want, "{\"x\":%u}", i);
+		size_t len = 0;
+		const char *json = etl_decoder_decode(d, &ev, &dc) == ETL_OK && dc
+		                       ? etl_decoded_props_json(dc, &len) : NULL;
+		if (!json || strcmp(json, want) || !etl_decoded_complete(dc)) {
+			if (!bad++)
+				tap_diag("event %u: %s", i, json ? json : "(none)");
+		}
+	}
+	tap_ok(d && bad == 0, "%u distinct TraceLogging layouts all decode (%u wrong)", n, bad);
+	etl_decoder_free(d);
+}
+
+/* More threads than the thread -> process map holds: it starts over when
+ * full, so a thread seen lately is still resolved for an event whose
+ * header names no process. */
+static void many_threads(void)
+{
+	etl_decoder *d = NULL;
+	etl_decoder_new(NULL, &d);
+	etl_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.header = ETL_HDR_EVENT64;
+	ev.pointer_size = 8;
+	const etl_decoded *dc = NULL;
+	unsigned threads = 1500000, wrong = 0;
+	for (unsigned i = 1; i <= threads && d; i++) {
+		ev.tid = 4 * i;
+		ev.pid = 1 + i % 5000;
+		etl_decoder_decode(d, &ev, &dc);
+		if (i % 1000 == 0) {
+			/* a sample of that thread, without a process in its header */
+			ev.pid = ETL_NO_ID;
+			if (etl_decoder_decode(d, &ev, &dc) != ETL_OK || !dc ||
+			    etl_decoded_pid(dc) != 1 + i % 5000)
+				wrong++;
+		}
+	}
+	tap_ok(d && wrong == 0, "%u threads: every recent thread resolves to its process (%u wrong)",
+	       threads, wrong);
+	etl_decoder_free(d);
+}
+
 struct warnings {
 	unsigned n;
 	bool budget;
@@ -149,5 +225,7 @@ int main(void)
 	no_fields();
 	nested_empty();
 	inflating_buffers();
+	many_layouts();
+	many_threads();
 	return tap_done();
 }
