@@ -4,6 +4,9 @@
 #include "cli.h"
 
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static const struct {
 	const char *name;
@@ -35,6 +38,14 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+#ifdef __GLIBC__
+	/* Buffers of a quarter MiB and more (pipe batches, compression blocks)
+	 * come from mmap and go back to the system when freed.  glibc otherwise
+	 * raises this threshold after the first such free and serves them from
+	 * the heaps of several threads, where they fragment: a 4 GB csv.gz
+	 * conversion grew to 165 MiB instead of staying near 90. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
