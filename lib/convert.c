@@ -1224,21 +1224,27 @@ static struct cv_type *make_type(etl_writer *w, const etl_event *ev, const etl_d
 	return ty;
 }
 
+/* What tells a trace's event types apart in its type cache. */
+static void tkey_of(struct tkey *k, const etl_event *ev, const etl_decoded *d)
+{
+	memset(k, 0, sizeof *k);
+	k->provider = ev->provider;
+	k->schema = d ? (const void *)d->schema : NULL;
+	k->id = ev->id;
+	k->task = ev->task;
+	k->version = ev->version;
+	k->opcode = ev->opcode;
+	k->channel = ev->channel;
+	k->family = ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64 ? 1
+	          : ev->header == ETL_HDR_MESSAGE ? 2 : 0;
+	k->source = (uint8_t)(d ? d->source : 0);
+}
+
 static struct cv_type *type_for(etl_writer *w, struct trace_ctx *tc, const etl_event *ev,
                                 const etl_decoded *d)
 {
 	struct tkey k;
-	memset(&k, 0, sizeof k);
-	k.provider = ev->provider;
-	k.schema = d ? (const void *)d->schema : NULL;
-	k.id = ev->id;
-	k.task = ev->task;
-	k.version = ev->version;
-	k.opcode = ev->opcode;
-	k.channel = ev->channel;
-	k.family = ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64 ? 1
-	         : ev->header == ETL_HDR_MESSAGE ? 2 : 0;
-	k.source = (uint8_t)(d ? d->source : 0);
+	tkey_of(&k, ev, d);
 	struct tcache_ent *e = tcache_slot(&tc->cache, &k);
 	if (!e)
 		return NULL;
@@ -1257,17 +1263,7 @@ static struct cv_type *type_for(etl_writer *w, struct trace_ctx *tc, const etl_e
 static struct cv_proto *proto_for(struct trace_ctx *tc, const etl_event *ev, const etl_decoded *d)
 {
 	struct tkey k;
-	memset(&k, 0, sizeof k);
-	k.provider = ev->provider;
-	k.schema = d ? (const void *)d->schema : NULL;
-	k.id = ev->id;
-	k.task = ev->task;
-	k.version = ev->version;
-	k.opcode = ev->opcode;
-	k.channel = ev->channel;
-	k.family = ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64 ? 1
-	         : ev->header == ETL_HDR_MESSAGE ? 2 : 0;
-	k.source = (uint8_t)(d ? d->source : 0);
+	tkey_of(&k, ev, d);
 	struct tcache_ent *e = tcache_slot(&tc->cache, &k);
 	if (!e)
 		return NULL;
