@@ -997,6 +997,20 @@ void etl_layout_sql_create(etl_strbuf *b, const etl_table *t)
 	etl_strbuf_putc(b, ')');
 }
 
+void etl_layout_sql_indexes(etl_strbuf *b)
+{
+	for (int i = 0; i < ETL_T_FIXED_COUNT; i++) {
+		const etl_table *t = etl_layout_fixed(i);
+		for (const char *const *ix = t->indexes; *ix; ix++) {
+			const char *paren = strchr(*ix, '(');
+			if (!paren)
+				continue;
+			etl_strbuf_printf(b, "CREATE INDEX IF NOT EXISTS %.*s ON %s%s;\n",
+			                  (int)(paren - *ix), *ix, t->name, paren);
+		}
+	}
+}
+
 void etl_layout_sql_events_view(etl_strbuf *b)
 {
 	etl_strbuf_puts(b, "CREATE VIEW events_view AS SELECT e.id AS id, e.trace_id AS trace_id, e.ts AS ts, ");

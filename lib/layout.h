@@ -267,6 +267,8 @@ void etl_layout_sql_ident(etl_strbuf *b, const char *name);
 size_t etl_layout_pk_count(const etl_table *t);
 /* CREATE TABLE statement of a table (fixed or typed). */
 void etl_layout_sql_create(etl_strbuf *b, const etl_table *t);
+/* CREATE INDEX IF NOT EXISTS statements of every fixed table's indexes. */
+void etl_layout_sql_indexes(etl_strbuf *b);
 /* CREATE VIEW statements: events_view, and <table>_view of a typed table. */
 void etl_layout_sql_events_view(etl_strbuf *b);
 /* CREATE VIEW stack_frames: one row per frame of stacks.frames. */

@@ -693,14 +693,7 @@ static etl_status create_indexes(struct merge *m)
 {
 	etl_strbuf *b = &m->sql;
 	b->len = 0;
-	for (int i = 0; i < ETL_T_FIXED_COUNT; i++) {
-		const etl_table *t = etl_layout_fixed(i);
-		for (const char *const *ix = t->indexes; *ix; ix++) {
-			const char *paren = strchr(*ix, '(');
-			etl_strbuf_printf(b, "CREATE INDEX IF NOT EXISTS %.*s ON %s%s;\n",
-			                  (int)(paren - *ix), *ix, t->name, paren);
-		}
-	}
+	etl_layout_sql_indexes(b);
 	return mexec_buf(m, "creating the indexes");
 }
 

@@ -255,14 +255,7 @@ static etl_status create_indexes(etl_tsink *s)
 {
 	etl_strbuf *b = &s->sql;
 	b->len = 0;
-	for (int i = 0; i < ETL_T_FIXED_COUNT; i++) {
-		const etl_table *t = etl_layout_fixed(i);
-		for (const char *const *ix = t->indexes; *ix; ix++) {
-			const char *paren = strchr(*ix, '(');
-			etl_strbuf_printf(b, "CREATE INDEX IF NOT EXISTS %.*s ON %s%s;\n",
-			                  (int)(paren - *ix), *ix, t->name, paren);
-		}
-	}
+	etl_layout_sql_indexes(b);
 	if (b->failed) {
 		etl_msg(s->err, sizeof s->err, "%s: out of memory", s->path);
 		return ETL_ERR_NOMEM;
