@@ -157,6 +157,26 @@ void cli_put_json(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+bool cli_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_parse_count(const char *s, unsigned *out)
+{
+	unsigned long v;
+	if (!cli_parse_uint(s, 1, 1000000, &v))
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
 /* ---- filters ----------------------------------------------------------------- */
 
 static bool parse_u64(const char *s, uint64_t *v)

@@ -93,12 +93,17 @@ void cli_common_free(struct cli_common *c);
 /* Writes s as a JSON string (quoted, escaped). */
 void cli_put_json(FILE *fp, const char *s);
 
+/* A decimal number lo..hi (option values such as --jobs, --top). */
+bool cli_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
+
 /* Total damaged buffers and records over the files of a trace. */
 uint64_t cli_damage(const etl_trace *t);
 
 /* ---- etlkit stats / etlkit report (cmd_stats.c, cmd_report.c) ---- */
 int cmd_stats(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* A count for --top / --max-keys: 1 .. 1000000. */
+bool cli_parse_count(const char *s, unsigned *out);
 /* cli_filter_ready for inputs without an etl_trace (a database): --since and
  * --until relative to `start` (FILETIME). */
 bool cli_filter_ready_at(struct cli_common *c, int64_t start, const char *cmd);

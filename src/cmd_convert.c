@@ -668,16 +668,6 @@ static etl_schemas *schemas_again(void *ctx)
 	return s;
 }
 
-static bool parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
-
 int cmd_convert(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -710,7 +700,7 @@ int cmd_convert(int argc, char **argv)
 		case 'f': format = optarg; break;
 		case 'h': convert_usage(stdout); cli_common_free(&c); return EXIT_OK;
 		case 'j':
-			if (!parse_uint(optarg, 1, 256, &v)) {
+			if (!cli_parse_uint(optarg, 1, 256, &v)) {
 				cli_usage_error("convert", "--jobs wants a number 1..256, not '%s'", optarg);
 				cli_common_free(&c);
 				return EXIT_USAGE;
@@ -718,7 +708,7 @@ int cmd_convert(int argc, char **argv)
 			wo.jobs = (unsigned)v;
 			break;
 		case 'l':
-			if (!parse_uint(optarg, 1, 9, &v)) {
+			if (!cli_parse_uint(optarg, 1, 9, &v)) {
 				cli_usage_error("convert", "-l wants a number 1..9, not '%s'", optarg);
 				cli_common_free(&c);
 				return EXIT_USAGE;

@@ -38,17 +38,6 @@ static void report_usage(FILE *fp)
 	        "\nExit status: 0 ok, 1 error, 2 usage, 3 some input was damaged.\n");
 }
 
-static bool parse_count(const char *s, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v < 1 || v > 1000000)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
 /* Writes the page to path through a temporary file renamed into place. */
 static bool write_report(etl_stats *s, const char *path, const etl_stats_write_options *wo)
 {
@@ -142,7 +131,7 @@ int cmd_report(int argc, char **argv)
 		case O_TITLE: wo.title = optarg; break;
 		case O_TOP:
 		case O_MAX_KEYS:
-			if (!parse_count(optarg, opt == O_TOP ? &wo.top : &so.max_keys)) {
+			if (!cli_parse_count(optarg, opt == O_TOP ? &wo.top : &so.max_keys)) {
 				cli_usage_error("report", "invalid count '%s' for --%s", optarg,
 				                opt == O_TOP ? "top" : "max-keys");
 				cli_common_free(&c);

@@ -7,7 +7,6 @@
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,18 +95,6 @@ static void stats_usage(FILE *fp)
 	        "\nExit status: 0 ok, 1 error, 2 usage, 3 some input was damaged.\n");
 }
 
-/* A count for --top / --max-keys: 1 .. 1000000. */
-static bool parse_count(const char *s, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v < 1 || v > 1000000)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
 int cmd_stats(int argc, char **argv)
 {
 	enum { O_JSON = 2000, O_CSV, O_TABLE, O_TOP, O_ALL, O_MAX_KEYS, O_MOF };
@@ -143,7 +130,7 @@ int cmd_stats(int argc, char **argv)
 		case O_ALL: wo.flags |= ETL_STATS_WRITE_ALL_ROWS; break;
 		case O_TOP:
 		case O_MAX_KEYS:
-			if (!parse_count(optarg, opt == O_TOP ? &wo.top : &so.max_keys)) {
+			if (!cli_parse_count(optarg, opt == O_TOP ? &wo.top : &so.max_keys)) {
 				cli_usage_error("stats", "invalid count '%s' for --%s", optarg,
 				                opt == O_TOP ? "top" : "max-keys");
 				cli_common_free(&c);
