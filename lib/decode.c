@@ -68,6 +68,11 @@ struct plan {
 	/* payload size of a flat schema -- only fixed-size scalars at the top --
 	 * for 4- and 8-byte pointers; 0 when the schema is not flat */
 	uint32_t flat_size[2];
+	/* for tid_prop and pid_prop and each pointer size, when only
+	 * fixed-size scalars come before it and it is an integer: its offset
+	 * and size (0 otherwise); see payload_ids() */
+	uint32_t id_off[2][2];
+	uint8_t id_size[2][2];
 };
 
 struct plan_table {
@@ -316,6 +321,16 @@ static const etl_ext_item *find_ext(const etl_event *ev, uint16_t type)
 	return NULL;
 }
 
+static const char *provider_name(etl_decoder *d, const etl_guid *g)
+{
+	if (!d->schemas)
+		return NULL;
+	etl_schemas_lock(d->schemas);
+	const char *name = etl_schemas_provider_name(d->schemas, g);
+	etl_schemas_unlock(d->schemas);
+	return name;
+}
+
 static int16_t find_prop(const etl_schema *s, const char *const *names)
 {
 	if (!s)
@@ -381,6 +396,32 @@ static unsigned flat_prop_size(const etl_prop *pr, unsigned ptr)
 	case ETL_IN_GUID: return 16;
 	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: return ptr;
 	default: return 0;
+	}
+}
+
+/* Where the properties naming the thread and process lie when only
+ * fixed-size scalars precede them (struct plan.id_off). */
+static void compile_ids(struct plan *p)
+{
+	const etl_schema *sc = p->schema;
+	for (int k = 0; k < 2; k++) {
+		int16_t prop = k ? p->pid_prop : p->tid_prop;
+		for (int pi = 0; pi < 2; pi++) {
+			unsigned ptr = pi ? 8 : 4, off = 0;
+			p->id_size[k][pi] = 0;
+			for (int16_t i = 0; i <= prop; i++) {
+				const etl_prop *pr = &sc->props[i];
+				unsigned n = flat_prop_size(pr, ptr);
+				if (!n)
+					break;
+				if (i == prop && pr->in_type != ETL_IN_FLOAT && pr->in_type != ETL_IN_DOUBLE &&
+				    pr->in_type != ETL_IN_FILETIME && pr->in_type != ETL_IN_GUID) {
+					p->id_off[k][pi] = off;
+					p->id_size[k][pi] = (uint8_t)n;
+				}
+				off += n;
+			}
+		}
 	}
 }
 
@@ -476,12 +517,17 @@ static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 		                  sizeof d->err) == ETL_OK)
 			p->schema = sc;
 	} else if (d->schemas && fam == FAM_MANIFEST) {
+		etl_schemas_lock(d->schemas);
 		p->schema = etl_schemas_find_manifest(d->schemas, &ev->provider, id, ver);
+		etl_schemas_unlock(d->schemas);
 	} else if (fam == FAM_CLASSIC) {
-		if (d->schemas)
+		if (d->schemas) {
+			etl_schemas_lock(d->schemas);
 			p->schema = etl_schemas_find_mof(d->schemas, &ev->provider, op, ver, &p->fallback);
-		else
+			etl_schemas_unlock(d->schemas);
+		} else {
 			p->schema = etl_kernel_schema_find(&ev->provider, op, ver, &p->fallback);
+		}
 	}
 	/* payload fields that name the thread or process of events whose
 	 * header has none (kernel PERFINFO records) */
@@ -490,12 +536,13 @@ static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 	static const char *const pid_names[] = { "StackProcess", "ProcessId", "PID", NULL };
 	p->tid_prop = find_prop(p->schema, tid_names);
 	p->pid_prop = find_prop(p->schema, pid_names);
-	if (d->schemas)
-		p->provider_name = etl_schemas_provider_name(d->schemas, &ev->provider);
+	p->provider_name = provider_name(d, &ev->provider);
 	if (p->schema && !compile_keys(d, p))
 		return NULL;
-	if (p->schema)
+	if (p->schema) {
 		compile_flat(p);
+		compile_ids(p);
+	}
 	p->used = 1;
 	d->plans.used++;
 	return p;
@@ -1540,10 +1587,57 @@ static void decode_manifest_event(etl_decoder *d, const etl_event *ev)
 	d->out.event_name = "ManifestData";
 }
 
-etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_decoded **out)
+/* The ids a header lacks, from the payload (kernel PERFINFO records and the
+ * like): a property at a fixed offset is read there when the payload holds
+ * it, whatever follows; any other needs the walk to have succeeded (ok) and
+ * is taken from d->ints.  False when some id needs a walk and none was done
+ * (ints is NULL). */
+static bool payload_ids(const struct plan *pl, const etl_event *ev, const uint64_t *ints,
+                        bool ok, uint32_t *pid, uint32_t *tid)
 {
-	if (!d || !ev || !out)
-		return ETL_ERR_ARG;
+	unsigned pi = ev->pointer_size == 4 ? 0 : 1;
+	for (int k = 0; k < 2; k++) {
+		int16_t prop = k ? pl->pid_prop : pl->tid_prop;
+		uint32_t *id = k ? pid : tid;
+		if (prop < 0 || *id != ETL_NO_ID)
+			continue;
+		unsigned size = pl->id_size[k][pi];
+		if (size) {
+			uint32_t off = pl->id_off[k][pi];
+			if (off > ev->size || ev->size - off < size)
+				continue;
+			const uint8_t *q = ev->data + off;
+			*id = size == 1 ? q[0] : size == 2 ? etl_le16(q) : etl_le32(q);
+		} else if (!ints) {
+			return false;
+		} else if (ok) {
+			*id = (uint32_t)ints[prop];
+		}
+	}
+	return true;
+}
+
+/* The thread -> process map learns from thread events and from any header
+ * that carries both ids. */
+static void learn_thread(etl_decoder *d, const etl_event *ev)
+{
+	if (etl_guid_equal(&ev->provider, &thread_guid) &&
+	    (ev->opcode == 1 || ev->opcode == 3) && ev->size >= 8)
+		tmap_put(d, etl_le32(ev->data + 4), etl_le32(ev->data));
+	else if (ev->pid != ETL_NO_ID && ev->tid != ETL_NO_ID)
+		tmap_put(d, ev->tid, ev->pid);
+}
+
+static bool is_winsat(const etl_event *ev)
+{
+	return (ev->header == ETL_HDR_FULL32 || ev->header == ETL_HDR_FULL64) &&
+	       etl_guid_equal(&ev->provider, &winsat_guid);
+}
+
+/* Decodes ev into d->out; with resolve, also the ids its header lacks, from
+ * its payload and the thread map, which it teaches. */
+static etl_status decode_event(etl_decoder *d, const etl_event *ev, bool resolve)
+{
 	etl_decoded *o = &d->out;
 	o->schema = NULL;
 	o->source = ETL_SRC_NONE;
@@ -1556,14 +1650,12 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 	o->layout = 0;
 	o->pid = ev->pid;
 	o->tid = ev->tid;
-	*out = o;
 
 	if (!d->prescanned)
 		feed_sources(d, ev);
 	bool ev_header = ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64;
-	if (ev_header && d->schemas &&
-	    ((ev->flags & ETL_EVF_STRING_ONLY) || is_eventsource_manifest(ev)))
-		o->provider_name = etl_schemas_provider_name(d->schemas, &ev->provider);
+	if (ev_header && ((ev->flags & ETL_EVF_STRING_ONLY) || is_eventsource_manifest(ev)))
+		o->provider_name = provider_name(d, &ev->provider);
 	if (ev_header && (ev->flags & ETL_EVF_STRING_ONLY)) {
 		etl_strbuf_puts(&o->props, "{\"String\":");
 		put_utf16(&o->props, &d->tmp, ev->data, etl_utf16_strnlen(ev->data, ev->size / 2, NULL));
@@ -1577,8 +1669,7 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 		return o->props.failed ? ETL_ERR_NOMEM : ETL_OK;
 	}
 
-	if ((ev->header == ETL_HDR_FULL32 || ev->header == ETL_HDR_FULL64) &&
-	    etl_guid_equal(&ev->provider, &winsat_guid)) {
+	if (is_winsat(ev)) {
 		if (decode_winsat(d, ev))
 			return o->props.failed ? ETL_ERR_NOMEM : ETL_OK;
 		o->props.len = 0;
@@ -1626,7 +1717,8 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 			                   modes[m][0], modes[m][1], 0, &o->props, pl->keys, pl->key_lens };
 			bool stopped = false;
 			etl_strbuf_putc(&o->props, '{');
-			if (m == 0 && pl->flat_size[w.ptr == 4 ? 0 : 1] == ev->size)
+			uint32_t flat = pl->flat_size[w.ptr == 4 ? 0 : 1];
+			if (m == 0 && flat && flat == ev->size)
 				ok = decode_flat(&w);
 			else
 				ok = decode_props(&w, 0, s->top_count, 0, &stopped);
@@ -1653,23 +1745,74 @@ etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_dec
 			etl_strbuf_putc(&o->props, '}');
 			o->complete = false;
 		}
-		if (ev->pid == ETL_NO_ID || ev->tid == ETL_NO_ID) {
-			if (pl->tid_prop >= 0 && o->tid == ETL_NO_ID && ok)
-				o->tid = (uint32_t)d->ints[pl->tid_prop];
-			if (pl->pid_prop >= 0 && o->pid == ETL_NO_ID && ok)
-				o->pid = (uint32_t)d->ints[pl->pid_prop];
+		if (ev->pid == ETL_NO_ID || ev->tid == ETL_NO_ID)
+			(void)payload_ids(pl, ev, d->ints, ok, &o->pid, &o->tid);
+	}
+	if (resolve) {
+		learn_thread(d, ev);
+		if (o->pid == ETL_NO_ID && o->tid != ETL_NO_ID)
+			o->pid = tmap_get(d, o->tid);
+	}
+	return o->props.failed ? ETL_ERR_NOMEM : ETL_OK;
+}
+
+etl_status etl_decoder_decode(etl_decoder *d, const etl_event *ev, const etl_decoded **out)
+{
+	if (!d || !ev || !out)
+		return ETL_ERR_ARG;
+	*out = &d->out;
+	return decode_event(d, ev, true);
+}
+
+/* ---- decoding on several threads ----------------------------------------------------- */
+
+bool etl_decoder_shareable(const etl_decoder *d)
+{
+	/* without the prescan, events feed the store while they decode */
+	return d && (d->prescanned || !d->schemas);
+}
+
+etl_status etl_decoder_fork(const etl_decoder *d, etl_decoder **out)
+{
+	if (!etl_decoder_shareable(d) || !out)
+		return ETL_ERR_ARG;
+	etl_status st = etl_decoder_new(d->schemas, out);
+	if (st == ETL_OK)
+		(*out)->prescanned = d->prescanned;
+	return st;
+}
+
+void etl_decoder_resolve(etl_decoder *d, const etl_event *ev, uint32_t *pid, uint32_t *tid)
+{
+	*pid = ev->pid;
+	*tid = ev->tid;
+	bool ev_header = ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64;
+	if (ev_header && ((ev->flags & ETL_EVF_STRING_ONLY) || is_eventsource_manifest(ev)))
+		return; /* their decoding keeps the header's ids and teaches nothing */
+	if (is_winsat(ev) || ev->pid == ETL_NO_ID || ev->tid == ETL_NO_ID) {
+		const struct plan *pl = is_winsat(ev) ? NULL : lookup(d, ev);
+		if (is_winsat(ev) ||
+		    (pl && pl->schema && !payload_ids(pl, ev, NULL, false, pid, tid))) {
+			/* the ids come from a walk of the payload */
+			(void)decode_event(d, ev, true);
+			*pid = d->out.pid;
+			*tid = d->out.tid;
+			return;
 		}
 	}
-	/* the thread -> process map: from thread events and from any header
-	 * that carries both ids */
-	if (etl_guid_equal(&ev->provider, &thread_guid) &&
-	    (ev->opcode == 1 || ev->opcode == 3) && ev->size >= 8)
-		tmap_put(d, etl_le32(ev->data + 4), etl_le32(ev->data));
-	else if (ev->pid != ETL_NO_ID && ev->tid != ETL_NO_ID)
-		tmap_put(d, ev->tid, ev->pid);
-	if (o->pid == ETL_NO_ID && o->tid != ETL_NO_ID)
-		o->pid = tmap_get(d, o->tid);
-	return o->props.failed ? ETL_ERR_NOMEM : ETL_OK;
+	learn_thread(d, ev);
+	if (*pid == ETL_NO_ID && *tid != ETL_NO_ID)
+		*pid = tmap_get(d, *tid);
+}
+
+etl_status etl_decoder_decode_ids(etl_decoder *d, const etl_event *ev, uint32_t pid,
+                                  uint32_t tid, const etl_decoded **out)
+{
+	*out = &d->out;
+	etl_status st = decode_event(d, ev, false);
+	d->out.pid = pid;
+	d->out.tid = tid;
+	return st;
 }
 
 /* ---- accessors ----------------------------------------------------------------------- */

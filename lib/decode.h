@@ -37,6 +37,22 @@ struct etl_decoded {
 	                               2 trailing array to the end (decode.c) */
 };
 
+/* Decoding on several threads (the sink's, etl_sink_set_decoder()).  The
+ * events' order matters only to the thread map, so one decoder -- the one
+ * that saw the prescan -- resolves every event's ids in order, and forks of
+ * it, one per thread, do the rest in any order:
+ *   - shareable: the decoder's prescan is done (or it has no store), so
+ *     decoding no longer changes the store except by its locked lookups;
+ *   - fork: a decoder over the same store, with its own caches;
+ *   - resolve: the pid and tid etl_decoder_decode() would give ev, with the
+ *     thread map taught by ev as it would be;
+ *   - decode_ids: etl_decoder_decode() with those ids and no thread map. */
+bool etl_decoder_shareable(const etl_decoder *d);
+etl_status etl_decoder_fork(const etl_decoder *d, etl_decoder **out);
+void etl_decoder_resolve(etl_decoder *d, const etl_event *ev, uint32_t *pid, uint32_t *tid);
+etl_status etl_decoder_decode_ids(etl_decoder *d, const etl_event *ev, uint32_t pid,
+                                  uint32_t tid, const etl_decoded **out);
+
 /* One element of a non-struct property pr (its count and length flags are
  * ignored; pr->length is the constant length) at p with n bytes left, for a
  * producer of pointer size ptr: its JSON value appended to out and the bytes

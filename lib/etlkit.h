@@ -431,16 +431,24 @@ void etl_guid_from_name(const char *name, etl_guid *out);
 typedef struct etl_sink etl_sink;
 enum {
 	ETL_SINK_RAW = 1u << 0,      /* always include the payload as hex */
-	/* Format and write on a second thread.  etl_sink_write() then copies
-	 * what the line needs and returns at once; a write error shows in a
-	 * later etl_sink_write() or in etl_sink_close(), and the FILE must not
-	 * be touched by the caller until etl_sink_close(). */
+	/* Decode, format and write on worker threads, one per CPU, keeping the
+	 * events' order.  etl_sink_write() and etl_sink_put() then copy the
+	 * event and return at once; a write error shows in a later call or in
+	 * etl_sink_close(), and the FILE must not be touched by the caller
+	 * until etl_sink_close(). */
 	ETL_SINK_THREADED = 1u << 1
 };
 etl_status etl_sink_open_stream(const char *format, FILE *fp, unsigned flags,
                                 const etl_trace *trace, etl_sink **out);
 /* d: the decoded form of ev from an etl_decoder, or NULL to write it raw. */
 etl_status etl_sink_write(etl_sink *s, const etl_event *ev, const etl_decoded *d);
+/* Lets the sink decode: etl_sink_put() then decodes each event with d (may
+ * be NULL: none), drops those filter f rejects (may be NULL) and writes the
+ * rest, with their decoded form unless show is 0.  A threaded sink decodes
+ * on its workers once d's prescan is done (etl_decoder_prescan()); d and f
+ * must outlive the sink, and d must not be used elsewhere meanwhile. */
+etl_status etl_sink_set_decoder(etl_sink *s, etl_decoder *d, const etl_filter *f, int show);
+etl_status etl_sink_put(etl_sink *s, const etl_event *ev);
 etl_status etl_sink_close(etl_sink *s);
 
 /* Kernel group (HookId >> 8) -> class GUID and name.  NULL when unknown. */

@@ -190,6 +190,13 @@ void etl_schemas_set_error(etl_schemas *s, const char *fmt, ...)
  * A later registration of the same key replaces the earlier one. */
 etl_status etl_schemas_put(etl_schemas *s, const etl_schema *sc);
 
+/* Lookups can load files (directories load lazily) and so change the store:
+ * decoders that share one store on several threads hold this lock around
+ * them.  Schemas, once found, stay valid and unchanged until the store is
+ * freed, so they are used without it. */
+void etl_schemas_lock(etl_schemas *s);
+void etl_schemas_unlock(etl_schemas *s);
+
 /* Lookup by key; for MOF, when the exact version is absent, the closest
  * version is returned and *fallback is set.  NULL when unknown. */
 const etl_schema *etl_schemas_find_manifest(etl_schemas *s, const etl_guid *provider,

@@ -41,6 +41,7 @@
 #include "private.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -201,6 +202,7 @@ struct etl_schemas {
 	bool loading;         /* a file is being parsed: puts take load_seq */
 	unsigned files_parsed;
 	void *tei;            /* lib/tei.c's map table (etl_schemas_tei_slot) */
+	pthread_mutex_t lock; /* etl_schemas_lock() */
 	char errmsg[1024];
 };
 
@@ -217,8 +219,25 @@ etl_status etl_schemas_new(etl_schemas **out)
 		free(s);
 		return ETL_ERR_NOMEM;
 	}
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		etl_arena_free(s->arena);
+		free(s);
+		return ETL_ERR_NOMEM;
+	}
 	*out = s;
 	return ETL_OK;
+}
+
+void etl_schemas_lock(etl_schemas *s)
+{
+	if (s)
+		pthread_mutex_lock(&s->lock);
+}
+
+void etl_schemas_unlock(etl_schemas *s)
+{
+	if (s)
+		pthread_mutex_unlock(&s->lock);
 }
 
 void etl_schemas_free(etl_schemas *s)
@@ -236,6 +255,7 @@ void etl_schemas_free(etl_schemas *s)
 	free(s->files);
 	free(s->links);
 	etl_arena_free(s->arena);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 

@@ -7,46 +7,74 @@
 #include "decode.h"
 
 #include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const etl_sink_vtable *const sinks[] = { &etl_sink_jsonl, &etl_sink_text };
 
-/* ---- the formatting thread (ETL_SINK_THREADED) ------------------------------------
+/* ---- the formatting threads (ETL_SINK_THREADED) -----------------------------------
  *
- * Formatting a line costs about as much as reading and decoding its event, so
- * with two CPUs the caller's thread reads and decodes while this one formats
- * and writes.  etl_sink_write() copies each event into a batch: the header,
- * the decoded names and props, the extended items, and the payload when the
- * line shows it.  Full batches go to the thread in order; PIPE_BATCHES of
- * PIPE_BATCH_BYTES bound the memory (a batch grows past that only to hold one
- * record bigger than it). */
+ * Decoding and formatting an event cost several times what reading it does,
+ * so with ETL_SINK_THREADED the caller's thread only reads while workers, one
+ * per CPU, decode and format.  etl_sink_write() and etl_sink_put() copy each
+ * event into a batch: its header, extended items and payload, and for
+ * etl_sink_write() the decoded names and props it was given.  Full batches
+ * are numbered in order; any free worker takes the next one and formats it
+ * into the batch's own text, and whichever worker finds the oldest batch
+ * formatted writes it, so the output keeps the events' order.
+ *
+ * Memory is bounded: PIPE_BATCH_BYTES of events per batch (more only to hold
+ * one bigger record), two batches per worker plus two, and a batch's text
+ * past PIPE_STREAM_BYTES is written as it grows once its turn has come.
+ *
+ * With etl_sink_set_decoder(), events whose decoding does not depend on their
+ * order (the decoder is shareable, decode.h) are decoded by the workers, each
+ * with a fork of the decoder; the caller's thread resolves their ids first, in
+ * order, with the decoder itself. */
 
-#define PIPE_BATCHES 4
+#define PIPE_MAX_WORKERS 8
 #define PIPE_BATCH_BYTES (256u << 10)
-#define PIPE_FLUSH_BYTES (128u << 10)   /* output written in pieces of this */
+#define PIPE_STREAM_BYTES (4u << 20)
 
 struct pipe_batch {
-	uint8_t *p;
+	uint8_t *p;          /* the records */
 	size_t len, cap;
+	etl_strbuf text;     /* their formatted lines */
+	bool done;           /* formatted, waiting to be written */
+};
+
+struct pipe_worker {
+	struct sink_pipe *pipe;
+	pthread_t th;
+	etl_sink fmt;        /* the sink's format with this worker's buffer and state */
+	etl_decoder *dec;    /* a fork of the sink's decoder, or NULL */
 };
 
 struct sink_pipe {
-	pthread_t th;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct pipe_batch b[PIPE_BATCHES];
-	unsigned filled;     /* batches handed over (producer) */
-	unsigned taken;      /* batches formatted (consumer) */
+	pthread_cond_t cv;   /* broadcast on every change */
+	struct pipe_batch *b;
+	unsigned nbatches, nworkers;
+	struct pipe_worker w[PIPE_MAX_WORKERS];
+	uint64_t filled;     /* batches handed over */
+	uint64_t taken;      /* batches a worker took */
+	uint64_t written;    /* batches written */
+	bool writing;        /* a worker is writing batches */
 	bool done;           /* no more batches will come */
-	etl_status status;   /* the thread's first error; sticky */
+	etl_status status;   /* the first error; sticky */
+	FILE *fp;
+	const struct sink_decoding *decoding;
+	size_t batch_bytes, stream_bytes;   /* PIPE_*_BYTES; etl_sink_tune() */
 };
 
 /* One event in a batch: this header, then the names, props, extended items
  * and payload it points to, 8-byte aligned. */
 struct pipe_rec {
 	uint32_t size;       /* bytes of the whole record */
-	uint8_t has_d, complete, source;
+	uint8_t has_d;       /* decoded by the caller: names and props follow */
+	uint8_t decode;      /* to decode here, with pid and tid resolved */
+	uint8_t complete, source;
 	uint32_t pid, tid;
 	const char *names[4];    /* provider, event, task, opcode; into the record */
 	const char *props;
@@ -56,125 +84,218 @@ struct pipe_rec {
 
 static inline size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-static etl_status format_batch(etl_sink *s, const struct pipe_batch *b)
+/* Writes text once the batch numbered seq is the next to be written. */
+static etl_status pipe_stream(struct sink_pipe *p, uint64_t seq, etl_strbuf *text)
 {
-	etl_strbuf *line = &s->line;
-	line->len = 0;
-	for (size_t off = 0; off < b->len;) {
+	pthread_mutex_lock(&p->mu);
+	while (p->written != seq || p->writing)
+		pthread_cond_wait(&p->cv, &p->mu);
+	etl_status st = p->status;
+	pthread_mutex_unlock(&p->mu);
+	if (st == ETL_OK && fwrite(text->p, 1, text->len, p->fp) != text->len)
+		st = ETL_ERR_IO;
+	text->len = 0;
+	return st;
+}
+
+/* One record's line into w->fmt.line, unless the filter drops it. */
+static etl_status format_rec(struct pipe_worker *w, const struct pipe_rec *r)
+{
+	etl_sink *f = &w->fmt;
+	if (r->decode) {
+		const struct sink_decoding *sd = w->pipe->decoding;
+		const etl_decoded *d = NULL;
+		if (etl_decoder_decode_ids(w->dec, &r->ev, r->pid, r->tid, &d) != ETL_OK)
+			d = NULL;
+		if (sd->filter && !etl_filter_match(sd->filter, &r->ev, d))
+			return ETL_OK;
+		return f->vt->write(f, &r->ev, sd->show ? d : NULL);
+	}
+	if (!r->has_d)
+		return f->vt->write(f, &r->ev, NULL);
+	struct etl_decoded d;
+	memset(&d, 0, sizeof d);
+	d.source = r->source;
+	d.complete = r->complete;
+	d.pid = r->pid;
+	d.tid = r->tid;
+	d.provider_name = r->names[0];
+	d.event_name = r->names[1];
+	d.task_name = r->names[2];
+	d.opcode_name = r->names[3];
+	d.props.p = (char *)r->props;
+	d.props.len = r->props_len;
+	d.props.cap = r->props_len + 1;
+	return f->vt->write(f, &r->ev, &d);
+}
+
+static etl_status format_batch(struct pipe_worker *w, struct pipe_batch *b, uint64_t seq)
+{
+	etl_sink *f = &w->fmt;
+	f->line = b->text;
+	f->line.len = 0;
+	etl_status st = ETL_OK;
+	for (size_t off = 0; off < b->len && st == ETL_OK;) {
 		const struct pipe_rec *r = (const struct pipe_rec *)(b->p + off);
-		struct etl_decoded d;
-		memset(&d, 0, sizeof d);
-		if (r->has_d) {
-			d.source = r->source;
-			d.complete = r->complete;
-			d.pid = r->pid;
-			d.tid = r->tid;
-			d.provider_name = r->names[0];
-			d.event_name = r->names[1];
-			d.task_name = r->names[2];
-			d.opcode_name = r->names[3];
-			d.props.p = (char *)r->props;
-			d.props.len = r->props_len;
-			d.props.cap = r->props_len + 1;
-		}
-		etl_status st = s->vt->write(s, &r->ev, r->has_d ? &d : NULL);
-		if (st != ETL_OK)
-			return st;
-		if (line->failed)
-			return ETL_ERR_NOMEM;
-		if (line->len >= PIPE_FLUSH_BYTES) {
-			if (fwrite(line->p, 1, line->len, s->fp) != line->len)
-				return ETL_ERR_IO;
-			line->len = 0;
-		}
+		st = format_rec(w, r);
+		if (st == ETL_OK && f->line.failed)
+			st = ETL_ERR_NOMEM;
+		if (st == ETL_OK && f->line.len >= w->pipe->stream_bytes)
+			st = pipe_stream(w->pipe, seq, &f->line);
 		off += r->size;
 	}
-	if (line->len && fwrite(line->p, 1, line->len, s->fp) != line->len)
-		return ETL_ERR_IO;
-	line->len = 0;
-	return ETL_OK;
+	b->text = f->line;
+	memset(&f->line, 0, sizeof f->line);
+	return st;
+}
+
+/* Writes every formatted batch that is next in order; called with the lock
+ * held, by one worker at a time. */
+static void pipe_write_ready(struct sink_pipe *p)
+{
+	p->writing = true;
+	while (p->written < p->taken && p->b[p->written % p->nbatches].done) {
+		struct pipe_batch *b = &p->b[p->written % p->nbatches];
+		bool ok = p->status == ETL_OK;
+		pthread_mutex_unlock(&p->mu);
+		bool failed = ok && b->text.len &&
+		              fwrite(b->text.p, 1, b->text.len, p->fp) != b->text.len;
+		b->text.len = 0;
+		b->len = 0;
+		pthread_mutex_lock(&p->mu);
+		if (failed && p->status == ETL_OK)
+			p->status = ETL_ERR_IO;
+		b->done = false;
+		p->written++;
+		pthread_cond_broadcast(&p->cv);
+	}
+	p->writing = false;
+	pthread_cond_broadcast(&p->cv);
 }
 
 static void *pipe_main(void *arg)
 {
-	etl_sink *s = arg;
-	struct sink_pipe *p = s->pipe;
+	struct pipe_worker *w = arg;
+	struct sink_pipe *p = w->pipe;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (p->taken == p->filled && !p->done)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->taken == p->filled)
 			break;
-		struct pipe_batch *b = &p->b[p->taken % PIPE_BATCHES];
+		uint64_t seq = p->taken++;
+		struct pipe_batch *b = &p->b[seq % p->nbatches];
 		bool skip = p->status != ETL_OK;
 		pthread_mutex_unlock(&p->mu);
-		etl_status st = skip ? ETL_OK : format_batch(s, b);
+		etl_status st = skip ? ETL_OK : format_batch(w, b, seq);
 		pthread_mutex_lock(&p->mu);
 		if (st != ETL_OK && p->status == ETL_OK)
 			p->status = st;
-		b->len = 0;
-		p->taken++;
-		pthread_cond_broadcast(&p->cv);
+		b->done = true;
+		if (!p->writing)
+			pipe_write_ready(p);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-static bool pipe_start(etl_sink *s)
+static void pipe_free(struct sink_pipe *p)
 {
+	for (unsigned i = 0; i < p->nworkers; i++) {
+		etl_decoder_free(p->w[i].dec);
+		etl_strbuf_free(&p->w[i].fmt.line);
+		free(p->w[i].fmt.state);
+	}
+	for (unsigned i = 0; p->b && i < p->nbatches; i++) {
+		free(p->b[i].p);
+		etl_strbuf_free(&p->b[i].text);
+	}
+	free(p->b);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+/* Starts one worker per CPU (at most PIPE_MAX_WORKERS); without any the
+ * sink works the same on the caller's thread. */
+static void pipe_start(etl_sink *s)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = ncpu < 1 ? 1 : ncpu > PIPE_MAX_WORKERS ? PIPE_MAX_WORKERS : (unsigned)ncpu;
 	struct sink_pipe *p = calloc(1, sizeof(*p));
 	if (!p)
-		return false;
+		return;
 	if (pthread_mutex_init(&p->mu, NULL) != 0) {
 		free(p);
-		return false;
+		return;
 	}
 	if (pthread_cond_init(&p->cv, NULL) != 0) {
 		pthread_mutex_destroy(&p->mu);
 		free(p);
-		return false;
+		return;
+	}
+	p->fp = s->fp;
+	p->decoding = &s->decoding;
+	p->batch_bytes = PIPE_BATCH_BYTES;
+	p->stream_bytes = PIPE_STREAM_BYTES;
+	p->nbatches = 2 * n + 2;
+	p->b = calloc(p->nbatches, sizeof(*p->b));
+	if (!p->b) {
+		pipe_free(p);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct pipe_worker *w = &p->w[i];
+		w->pipe = p;
+		w->fmt.vt = s->vt;
+		w->fmt.flags = s->flags;
+		w->fmt.trace = s->trace;
+		if (s->vt->state_size && !(w->fmt.state = calloc(1, s->vt->state_size)))
+			break;
+		if (pthread_create(&w->th, NULL, pipe_main, w) != 0) {
+			free(w->fmt.state);
+			w->fmt.state = NULL;
+			break;
+		}
+		p->nworkers++;
+	}
+	if (!p->nworkers) {
+		pipe_free(p);
+		return;
 	}
 	s->pipe = p;
-	if (pthread_create(&p->th, NULL, pipe_main, s) != 0) {
-		pthread_cond_destroy(&p->cv);
-		pthread_mutex_destroy(&p->mu);
-		free(p);
-		s->pipe = NULL;
-		return false;
-	}
-	return true;
 }
 
-/* Hands the producer's batch over when it is not empty. */
+/* Hands the filling batch over when it holds anything. */
 static void pipe_submit(struct sink_pipe *p)
 {
 	pthread_mutex_lock(&p->mu);
-	if (p->b[p->filled % PIPE_BATCHES].len) {
+	if (p->b[p->filled % p->nbatches].len) {
 		p->filled++;
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Room for n bytes in the producer's batch: hands it over when full and
- * waits for a free one.  NULL on allocation failure or an earlier error. */
+/* Room for n bytes in the filling batch: hands it over when full and waits
+ * for a free one.  NULL on allocation failure or an earlier error. */
 static uint8_t *pipe_reserve(struct sink_pipe *p, size_t n, etl_status *err)
 {
-	struct pipe_batch *b = &p->b[p->filled % PIPE_BATCHES];
+	struct pipe_batch *b = &p->b[p->filled % p->nbatches];
 	if (b->len && b->cap - b->len < n) {
 		pthread_mutex_lock(&p->mu);
 		p->filled++;
 		pthread_cond_broadcast(&p->cv);
-		while (p->filled - p->taken >= PIPE_BATCHES)
+		while (p->filled - p->written >= p->nbatches)
 			pthread_cond_wait(&p->cv, &p->mu);
 		*err = p->status;
 		pthread_mutex_unlock(&p->mu);
 		if (*err != ETL_OK)
 			return NULL;
-		b = &p->b[p->filled % PIPE_BATCHES];
+		b = &p->b[p->filled % p->nbatches];
 	}
 	if (b->cap - b->len < n) {
-		size_t cap = n > PIPE_BATCH_BYTES ? n : PIPE_BATCH_BYTES;
+		size_t cap = n > p->batch_bytes ? n : p->batch_bytes;
 		uint8_t *np = realloc(b->p, cap);
 		if (!np) {
 			*err = ETL_ERR_NOMEM;
@@ -188,9 +309,12 @@ static uint8_t *pipe_reserve(struct sink_pipe *p, size_t n, etl_status *err)
 	return at;
 }
 
-static etl_status pipe_write(etl_sink *s, const etl_event *ev, const struct etl_decoded *d)
+/* Copies ev into the filling batch: with d, its decoded form (and the
+ * payload only when the line shows it); with decode, the whole event and
+ * its resolved ids, for a worker to decode. */
+static etl_status pipe_copy(etl_sink *s, const etl_event *ev, const struct etl_decoded *d,
+                            bool decode, uint32_t pid, uint32_t tid)
 {
-	struct sink_pipe *p = s->pipe;
 	size_t nlen[4] = { 0 };
 	const char *names[4] = { NULL };
 	if (d) {
@@ -204,7 +328,8 @@ static etl_status pipe_write(etl_sink *s, const etl_event *ev, const struct etl_
 		if (names[i])
 			n += (nlen[i] = strlen(names[i])) + 1;
 	size_t props_len = d ? d->props.len : 0;
-	bool need_data = !d || !d->complete || (s->flags & ETL_SINK_RAW) || props_len <= 2;
+	bool need_data = decode || !d || !d->complete || (s->flags & ETL_SINK_RAW) ||
+	                 props_len <= 2;
 	size_t data_len = need_data ? ev->size : 0;
 	n = pad8(n + props_len + 1);
 	size_t ext_at = n;
@@ -215,16 +340,17 @@ static etl_status pipe_write(etl_sink *s, const etl_event *ev, const struct etl_
 	if (n > UINT32_MAX)
 		return ETL_ERR_LIMIT;
 	etl_status st = ETL_OK;
-	uint8_t *base = pipe_reserve(p, n, &st);
+	uint8_t *base = pipe_reserve(s->pipe, n, &st);
 	if (!base)
 		return st;
 	struct pipe_rec *r = (struct pipe_rec *)base;
 	r->size = (uint32_t)n;
 	r->has_d = d != NULL;
+	r->decode = decode;
 	r->complete = d ? (uint8_t)d->complete : 0;
 	r->source = d ? (uint8_t)d->source : 0;
-	r->pid = d ? d->pid : 0;
-	r->tid = d ? d->tid : 0;
+	r->pid = d ? d->pid : pid;
+	r->tid = d ? d->tid : tid;
 	r->ev = *ev;
 	r->ev.header_ext = NULL;
 	r->ev.header_ext_size = 0;
@@ -258,7 +384,7 @@ static etl_status pipe_write(etl_sink *s, const etl_event *ev, const struct etl_
 	return ETL_OK;
 }
 
-/* Stops the thread after it has formatted everything handed over. */
+/* Stops the workers after everything handed over is written. */
 static etl_status pipe_stop(etl_sink *s)
 {
 	struct sink_pipe *p = s->pipe;
@@ -269,15 +395,20 @@ static etl_status pipe_stop(etl_sink *s)
 	p->done = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->th, NULL);
+	for (unsigned i = 0; i < p->nworkers; i++)
+		pthread_join(p->w[i].th, NULL);
 	etl_status st = p->status;
-	for (int i = 0; i < PIPE_BATCHES; i++)
-		free(p->b[i].p);
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
-	free(p);
+	pipe_free(p);
 	s->pipe = NULL;
 	return st;
+}
+
+void etl_sink_tune(etl_sink *s, size_t batch_bytes, size_t stream_bytes)
+{
+	if (s && s->pipe) {
+		s->pipe->batch_bytes = batch_bytes;
+		s->pipe->stream_bytes = stream_bytes;
+	}
 }
 
 /* ---- the sink API ------------------------------------------------------------------ */
@@ -316,7 +447,7 @@ etl_status etl_sink_write(etl_sink *s, const etl_event *ev, const struct etl_dec
 	if (!s || !ev)
 		return ETL_ERR_ARG;
 	if (s->pipe) {
-		etl_status st = pipe_write(s, ev, d);
+		etl_status st = pipe_copy(s, ev, d, false, 0, 0);
 		if (st == ETL_ERR_IO)
 			etl_msg(s->errmsg, sizeof s->errmsg, "write failed");
 		return st;
@@ -332,6 +463,52 @@ etl_status etl_sink_write(etl_sink *s, const etl_event *ev, const struct etl_dec
 		return ETL_ERR_IO;
 	}
 	return ETL_OK;
+}
+
+etl_status etl_sink_set_decoder(etl_sink *s, etl_decoder *d, const etl_filter *f, int show)
+{
+	if (!s)
+		return ETL_ERR_ARG;
+	struct sink_decoding *sd = &s->decoding;
+	struct sink_pipe *p = s->pipe;
+	if (p) {
+		for (unsigned i = 0; i < p->nworkers; i++) {
+			etl_decoder_free(p->w[i].dec);
+			p->w[i].dec = NULL;
+		}
+	}
+	sd->dec = d;
+	sd->filter = f;
+	sd->show = show != 0;
+	sd->parallel = false;
+	if (!p || !d || !etl_decoder_shareable(d))
+		return ETL_OK;
+	for (unsigned i = 0; i < p->nworkers; i++)
+		if (etl_decoder_fork(d, &p->w[i].dec) != ETL_OK)
+			return ETL_OK; /* decoded on the caller's thread */
+	sd->parallel = true;
+	return ETL_OK;
+}
+
+etl_status etl_sink_put(etl_sink *s, const etl_event *ev)
+{
+	if (!s || !ev)
+		return ETL_ERR_ARG;
+	const struct sink_decoding *sd = &s->decoding;
+	if (sd->parallel) {
+		uint32_t pid, tid;
+		etl_decoder_resolve(sd->dec, ev, &pid, &tid);
+		etl_status st = pipe_copy(s, ev, NULL, true, pid, tid);
+		if (st == ETL_ERR_IO)
+			etl_msg(s->errmsg, sizeof s->errmsg, "write failed");
+		return st;
+	}
+	const etl_decoded *d = NULL;
+	if (sd->dec && etl_decoder_decode(sd->dec, ev, &d) != ETL_OK)
+		d = NULL;
+	if (sd->filter && !etl_filter_match(sd->filter, ev, d))
+		return ETL_OK;
+	return etl_sink_write(s, ev, sd->show ? d : NULL);
 }
 
 etl_status etl_sink_close(etl_sink *s)

@@ -22,6 +22,14 @@ typedef struct etl_sink_vtable {
 
 struct sink_pipe;
 
+/* etl_sink_set_decoder(): how etl_sink_put() decodes and filters. */
+struct sink_decoding {
+	etl_decoder *dec;         /* NULL: events are written raw */
+	const etl_filter *filter; /* NULL: none */
+	bool show;                /* write the decoded form */
+	bool parallel;            /* the workers decode, with forks of dec */
+};
+
 struct etl_sink {
 	const etl_sink_vtable *vt;
 	FILE *fp;
@@ -29,9 +37,14 @@ struct etl_sink {
 	etl_strbuf line;
 	const etl_trace *trace;
 	void *state;
-	struct sink_pipe *pipe;   /* ETL_SINK_THREADED: the formatting thread */
+	struct sink_pipe *pipe;   /* ETL_SINK_THREADED: the workers */
+	struct sink_decoding decoding;
 	char errmsg[256];
 };
+
+/* Batch and text sizes of a threaded sink before its first event, so that
+ * tests can make every batch hand over and stream its text. */
+void etl_sink_tune(etl_sink *s, size_t batch_bytes, size_t stream_bytes);
 
 extern const etl_sink_vtable etl_sink_jsonl;
 extern const etl_sink_vtable etl_sink_text;

@@ -99,22 +99,18 @@ int cmd_dump(int argc, char **argv)
 		cli_error("%s", etl_trace_errmsg(t));
 		goto out;
 	}
-	/* with a second CPU, lines are formatted while the next events decode */
+	/* with a second CPU, events decode and format there while this one reads */
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
 		sink_flags |= ETL_SINK_THREADED;
-	if (etl_sink_open_stream(format, stdout, sink_flags, t, &sink) != ETL_OK) {
+	if (etl_sink_open_stream(format, stdout, sink_flags, t, &sink) != ETL_OK ||
+	    etl_sink_set_decoder(sink, dec, c.filter, decode) != ETL_OK) {
 		cli_error("out of memory");
 		goto out;
 	}
 	const etl_event *ev;
 	etl_status st;
 	while ((st = etl_trace_next(t, &ev)) == ETL_OK) {
-		const etl_decoded *d = NULL;
-		if (dec && etl_decoder_decode(dec, ev, &d) != ETL_OK)
-			d = NULL;
-		if (c.filter && !etl_filter_match(c.filter, ev, d))
-			continue;
-		if (etl_sink_write(sink, ev, decode ? d : NULL) != ETL_OK) {
+		if (etl_sink_put(sink, ev) != ETL_OK) {
 			cli_error("writing the output failed");
 			goto out;
 		}
