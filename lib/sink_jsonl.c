@@ -10,10 +10,21 @@
 /* ,"name": as one literal copy */
 #define key(b, k) etl_strbuf_lit((b), ",\"" k "\":")
 
-/* The sink's state: the time cache and the text of recently seen provider
- * GUIDs (a trace has few providers; formatting one costs more than a
- * lookup). */
+/* The sink's state: the time cache, the text of recently seen provider
+ * GUIDs and of recently seen header fields from "header" to "keywords" (a
+ * trace has few providers and event types; formatting them costs more than
+ * a lookup). */
 #define GUID_SLOTS 32
+#define TYPE_SLOTS 64
+#define TYPE_TEXT_MAX 200
+struct type_text {
+	bool valid;
+	uint8_t header, version, channel, level, opcode;
+	uint16_t id, task;
+	uint64_t keywords;
+	uint8_t len;
+	char text[TYPE_TEXT_MAX];
+};
 struct jsonl_state {
 	etl_time_cache time;
 	struct {
@@ -21,7 +32,60 @@ struct jsonl_state {
 		bool valid;
 		char text[ETL_GUID_STRLEN];
 	} guids[GUID_SLOTS];
+	struct type_text types[TYPE_SLOTS];
 };
+
+/* ,"header":...,"keywords":"0x..." of ev, from the cache when its type was
+ * seen last in its slot. */
+static void put_type(etl_strbuf *b, const etl_event *ev, struct jsonl_state *st)
+{
+	unsigned h = (ev->id * 31u + ev->opcode * 7u + ev->task * 131u + ev->version * 3u +
+	              (unsigned)ev->header * 17u + (unsigned)(ev->keywords >> 32)) % TYPE_SLOTS;
+	struct type_text *t = &st->types[h];
+	if (t->valid && t->id == ev->id && t->opcode == ev->opcode && t->task == ev->task &&
+	    t->version == ev->version && t->header == (uint8_t)ev->header &&
+	    t->level == ev->level && t->channel == ev->channel && t->keywords == ev->keywords) {
+		etl_strbuf_put(b, t->text, t->len);
+		return;
+	}
+	size_t start = b->len;
+	key(b, "header");
+	etl_strbuf_putc(b, '"');
+	etl_strbuf_puts(b, etl_header_kind_name(ev->header));
+	etl_strbuf_putc(b, '"');
+	key(b, "id");
+	etl_put_u64(b, ev->id);
+	key(b, "version");
+	etl_put_u64(b, ev->version);
+	key(b, "channel");
+	etl_put_u64(b, ev->channel);
+	key(b, "level");
+	etl_put_u64(b, ev->level);
+	key(b, "opcode");
+	etl_put_u64(b, ev->opcode);
+	key(b, "task");
+	etl_put_u64(b, ev->task);
+	key(b, "keywords");
+	etl_strbuf_putc(b, '"');
+	etl_put_hex64(b, ev->keywords);
+	etl_strbuf_putc(b, '"');
+	size_t n = b->len - start;
+	if (b->failed || n > TYPE_TEXT_MAX || (unsigned)ev->header > UINT8_MAX) {
+		t->valid = false;
+		return;
+	}
+	t->valid = true;
+	t->header = (uint8_t)ev->header;
+	t->id = ev->id;
+	t->version = ev->version;
+	t->channel = ev->channel;
+	t->level = ev->level;
+	t->opcode = ev->opcode;
+	t->task = ev->task;
+	t->keywords = ev->keywords;
+	t->len = (uint8_t)n;
+	memcpy(t->text, b->p + start, n);
+}
 
 static void put_provider(etl_strbuf *b, const etl_guid *g, struct jsonl_state *st)
 {
@@ -68,26 +132,7 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	etl_strbuf_putc(b, '"');
 	key(b, "provider_name");
 	str_or_null(b, d ? d->provider_name : NULL);
-	key(b, "header");
-	etl_strbuf_putc(b, '"');
-	etl_strbuf_puts(b, etl_header_kind_name(ev->header));
-	etl_strbuf_putc(b, '"');
-	key(b, "id");
-	etl_put_u64(b, ev->id);
-	key(b, "version");
-	etl_put_u64(b, ev->version);
-	key(b, "channel");
-	etl_put_u64(b, ev->channel);
-	key(b, "level");
-	etl_put_u64(b, ev->level);
-	key(b, "opcode");
-	etl_put_u64(b, ev->opcode);
-	key(b, "task");
-	etl_put_u64(b, ev->task);
-	key(b, "keywords");
-	etl_strbuf_putc(b, '"');
-	etl_put_hex64(b, ev->keywords);
-	etl_strbuf_putc(b, '"');
+	put_type(b, ev, st);
 	key(b, "pid");
 	id_or_null(b, ev->pid);
 	key(b, "tid");
