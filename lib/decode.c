@@ -92,6 +92,7 @@ struct etl_decoder {
 	size_t tmap_cap, tmap_used;
 	etl_eventsource *es;
 	bool prescanned;
+	bool note_values;        /* keep etl_decoded_values(); forks for sinks do not */
 	uint64_t *ints;          /* last integer value per property index */
 	size_t ints_cap;
 	etl_decoded out;
@@ -104,21 +105,39 @@ struct etl_decoder {
 
 enum { FAM_MANIFEST = 1, FAM_CLASSIC = 2, FAM_TL = 3 };
 
-static uint32_t hash_bytes(const uint8_t *p, size_t n, uint32_t h)
+/* Hashing eight bytes a step: every event looks its plan up, and
+ * TraceLogging events hash their metadata to do so. */
+static inline uint64_t hash_mix(uint64_t h, uint64_t v)
 {
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+	return h ^ h >> 32;
+}
+
+static uint32_t hash_bytes(const uint8_t *p, size_t n, uint64_t h)
+{
+	h = hash_mix(h, n);
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		h = hash_mix(h, v);
+	}
+	if (n) {
+		uint64_t v = 0;
+		memcpy(&v, p, n);
+		h = hash_mix(h, v);
+	}
+	return (uint32_t)h;
 }
 
 static uint32_t plan_hash(const etl_guid *g, uint16_t id, uint8_t ver, uint8_t op,
                           uint8_t fam, uint32_t meta_hash)
 {
-	uint32_t h = 2166136261u;
-	h = hash_bytes((const uint8_t *)g, sizeof *g, h);
-	uint8_t k[5] = { (uint8_t)id, (uint8_t)(id >> 8), ver, op, fam };
-	h = hash_bytes(k, sizeof k, h);
-	return h ^ meta_hash * 2654435761u;
+	uint64_t a, b;
+	memcpy(&a, g, 8);
+	memcpy(&b, (const uint8_t *)g + 8, 8);
+	uint64_t k = (uint64_t)id | (uint64_t)ver << 16 | (uint64_t)op << 24 |
+	             (uint64_t)fam << 32 | (uint64_t)meta_hash << 40;
+	return (uint32_t)hash_mix(hash_mix(hash_mix(0x2545f4914f6cdd1dull, a), b), k ^ meta_hash);
 }
 
 static bool plan_grow(struct plan_table *t)
@@ -233,6 +252,7 @@ etl_status etl_decoder_new(etl_schemas *s, etl_decoder **out)
 	if (!d)
 		return ETL_ERR_NOMEM;
 	d->schemas = s;
+	d->note_values = true;
 	d->arena = etl_arena_new();
 	d->es = etl_eventsource_new();
 	if (!d->arena || !d->es) {
@@ -291,6 +311,24 @@ static void feed_sources(etl_decoder *d, const etl_event *ev)
 	}
 }
 
+/* The records feed_sources() wants, told from their raw bytes: EventSource
+ * manifest chunks (EVENT header, id 0xFFFE, opcode 0xFE) and EventMetadata
+ * (FULL header and its GUID).  The prescan steps over all others. */
+static bool prescan_keep(const uint8_t *rec, size_t size)
+{
+	uint8_t type = rec[2];
+	if (type == 0x12 || type == 0x13)
+		return size >= 0x50 && etl_le16(rec + 40) == 0xFFFE && rec[45] == 0xFE;
+	if (type == 0x0A || type == 0x14) {
+		etl_guid g;
+		if (size < 0x30)
+			return false;
+		etl_read_guid(rec + 24, &g);
+		return etl_guid_equal(&g, &eventmetadata_guid);
+	}
+	return false;
+}
+
 etl_status etl_decoder_prescan(etl_decoder *d, etl_trace *t)
 {
 	if (!d || !t)
@@ -298,8 +336,10 @@ etl_status etl_decoder_prescan(etl_decoder *d, etl_trace *t)
 	const etl_event *ev;
 	etl_status st;
 	etl_trace_set_quiet(t, true);
+	etl_trace_set_scan(t, prescan_keep);
 	while ((st = etl_trace_next(t, &ev)) == ETL_OK)
 		feed_sources(d, ev);
+	etl_trace_set_scan(t, NULL);
 	etl_trace_set_quiet(t, false);
 	if (st != ETL_EOF)
 		return st;
@@ -461,7 +501,7 @@ static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 			fam = FAM_TL;
 			meta = tl->data;
 			mlen = tl->size;
-			mh = hash_bytes(meta, mlen, 2166136261u);
+			mh = hash_bytes(meta, mlen, 0x2545f4914f6cdd1dull);
 			ver = 0;
 		} else {
 			fam = FAM_MANIFEST;
@@ -1477,7 +1517,8 @@ static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigne
 			w->short_data = true;
 			return false;
 		}
-		if (depth == 0 && !note_value(w->d, pr, i, start, b->len - start))
+		if (depth == 0 && w->d->note_values &&
+		    !note_value(w->d, pr, i, start, b->len - start))
 			b->failed = true;
 	}
 	return true;
@@ -1501,7 +1542,7 @@ static bool decode_flat(struct walk *w)
 			w->short_data = true;
 			return false;
 		}
-		if (!note_value(w->d, pr, i, start, b->len - start))
+		if (w->d->note_values && !note_value(w->d, pr, i, start, b->len - start))
 			b->failed = true;
 	}
 	return true;
@@ -1777,8 +1818,11 @@ etl_status etl_decoder_fork(const etl_decoder *d, etl_decoder **out)
 	if (!etl_decoder_shareable(d) || !out)
 		return ETL_ERR_ARG;
 	etl_status st = etl_decoder_new(d->schemas, out);
-	if (st == ETL_OK)
+	if (st == ETL_OK) {
 		(*out)->prescanned = d->prescanned;
+		/* the sinks' text needs only the props */
+		(*out)->note_values = false;
+	}
 	return st;
 }
 

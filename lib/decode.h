@@ -43,7 +43,8 @@ struct etl_decoded {
  * it, one per thread, do the rest in any order:
  *   - shareable: the decoder's prescan is done (or it has no store), so
  *     decoding no longer changes the store except by its locked lookups;
- *   - fork: a decoder over the same store, with its own caches;
+ *   - fork: a decoder over the same store, with its own caches, for sinks:
+ *     its decoded events have props but no etl_decoded_values();
  *   - resolve: the pid and tid etl_decoder_decode() would give ev, with the
  *     thread map taught by ev as it would be;
  *   - decode_ids: etl_decoder_decode() with those ids and no thread map. */

@@ -197,6 +197,11 @@ void etl_strbuf_free(etl_strbuf *b);
 
 /* Suppresses the warning callback of a trace (used while pre-scanning). */
 void etl_trace_set_quiet(etl_trace *t, bool quiet);
+/* Makes etl_trace_next() step over, unparsed, the well-formed event records
+ * (rec, its size bytes) that keep rejects; NULL delivers all again.  For
+ * scans that want a few kinds of event. */
+typedef bool (*etl_scan_fn)(const uint8_t *rec, size_t size);
+void etl_trace_set_scan(etl_trace *t, etl_scan_fn keep);
 
 /* snprintf into a fixed message buffer; never overflows, always terminated. */
 void etl_msg(char *dst, size_t size, const char *fmt, ...)

@@ -376,3 +376,55 @@ etl_rec_result etl_record_parse(const uint8_t *p, size_t avail, etl_event *ev,
 	etl_msg(why, wsz, "invalid record marker 0x%08x", marker);
 	return ETL_REC_BAD;
 }
+
+size_t etl_record_peek(const uint8_t *p, size_t avail, int64_t *raw_time)
+{
+	if (avail < 0x10)
+		return 0;
+	uint32_t marker = etl_le32(p);
+	if ((marker >> 24 & 0xC0) != 0xC0)
+		return 0;
+	size_t rsize, fixed;
+	switch ((uint8_t)(marker >> 16)) {
+	case 0x01: case 0x02: case 0x03: case 0x04: case 0x10: case 0x11: {
+		uint8_t type = (uint8_t)(marker >> 16);
+		uint16_t version = etl_le16(p);
+		fixed = type <= 0x02 ? 0x20 : type <= 0x04 ? 0x18 : 0x10;
+		fixed += ((version & 0x8000) ? 8 : 0) + 8u * ((version >> 8) & 7);
+		rsize = etl_le16(p + 4);
+		*raw_time = (int64_t)etl_le64(p + (type >= 0x10 ? 8 : 16));
+		return rsize >= fixed && rsize <= avail ? rsize : 0;
+	}
+	case 0x0A: case 0x14: case 0x0B: case 0x15:
+		fixed = (marker >> 16 & 0xFF) == 0x0B || (marker >> 16 & 0xFF) == 0x15 ? 0x48 : 0x30;
+		rsize = etl_le16(p);
+		if (avail < fixed || rsize < fixed || rsize > avail)
+			return 0;
+		*raw_time = (int64_t)etl_le64(p + 16);
+		return rsize;
+	case 0x12: case 0x13:
+		rsize = etl_le16(p);
+		if (avail < 0x50 || rsize < 0x50 || rsize > avail)
+			return 0;
+		if (etl_le16(p + 4) & ETL_EVF_EXTENDED_INFO) {
+			/* the checks of parse_event_header(): a damaged chain
+			 * ends the buffer there, so it must be parsed */
+			size_t off = 0x50;
+			for (size_t n = 0;; n++) {
+				if (rsize - off < 8 || n >= MAX_EXT_ITEMS)
+					return 0;
+				uint16_t isize = etl_le16(p + off), link = etl_le16(p + off + 4);
+				uint16_t dsize = etl_le16(p + off + 6);
+				if (isize < 8 || isize > rsize - off || dsize > isize - 8)
+					return 0;
+				off += isize;
+				if (!(link & 1))
+					break;
+			}
+		}
+		*raw_time = (int64_t)etl_le64(p + 16);
+		return rsize;
+	default:
+		return 0;
+	}
+}

@@ -32,6 +32,12 @@ etl_rec_result etl_record_parse(const uint8_t *p, size_t avail, etl_event *ev,
                                 etl_ext_vec *ext, size_t *size, bool *has_time,
                                 char *why, size_t why_size);
 
+/* For scans that want few records: the size of the record at p when it is
+ * an event with a typed header that etl_record_parse() would accept, with
+ * its raw timestamp in *raw_time, so that the scan can step over it
+ * unparsed; 0 for any other record (parse it). */
+size_t etl_record_peek(const uint8_t *p, size_t avail, int64_t *raw_time);
+
 void etl_ext_vec_free(etl_ext_vec *v);
 
 #endif

@@ -108,6 +108,7 @@ struct etl_trace {
 	size_t decoded_total;   /* bytes of stream->own grown for decompression */
 	etl_open_options opt;
 	bool quiet;
+	etl_scan_fn scan;       /* etl_trace_set_scan() */
 	char errmsg[512];
 };
 
@@ -688,6 +689,15 @@ static int stream_next(etl_trace *t, struct stream *s)
 				return r;
 		}
 		struct file *f = s->f;
+		if (t->scan) {
+			int64_t raw;
+			size_t n = etl_record_peek(s->area + s->pos, s->area_len - s->pos, &raw);
+			if (n && !t->scan(s->area + s->pos, n)) {
+				s->last_raw = raw;
+				s->pos += (n + 7) & ~(size_t)7;
+				continue;
+			}
+		}
 		etl_event *ev = &s->ev;
 		memset(ev, 0, offsetof(etl_event, ext));
 		ev->ext = NULL;
@@ -1001,6 +1011,12 @@ void etl_trace_set_quiet(etl_trace *t, bool quiet)
 {
 	if (t)
 		t->quiet = quiet;
+}
+
+void etl_trace_set_scan(etl_trace *t, etl_scan_fn keep)
+{
+	if (t)
+		t->scan = keep;
 }
 
 size_t etl_trace_file_count(const etl_trace *t)
