@@ -768,22 +768,18 @@ static void put_double(etl_strbuf *b, double v, bool is_float)
 	}
 	if (put_double_exact(b, v, is_float ? 7 : 15))
 		return;
-	char tmp[40];
-	int n;
+	char tmp[ETL_FORMAT_G_MAX];
+	size_t n;
 	if (is_float) {
-		n = snprintf(tmp, sizeof tmp, "%.9g", v);
-		char t2[40];
-		int m = snprintf(t2, sizeof t2, "%.7g", v);
-		if ((float)strtod(t2, NULL) == (float)v) {
-			memcpy(tmp, t2, (size_t)m + 1);
-			n = m;
-		}
+		n = etl_format_g(tmp, v, 7);
+		if ((float)strtod(tmp, NULL) != (float)v)
+			n = etl_format_g(tmp, v, 9);
 	} else {
-		n = snprintf(tmp, sizeof tmp, "%.15g", v);
+		n = etl_format_g(tmp, v, 15);
 		if (strtod(tmp, NULL) != v)
-			n = snprintf(tmp, sizeof tmp, "%.17g", v);
+			n = etl_format_g(tmp, v, 17);
 	}
-	etl_strbuf_put(b, tmp, (size_t)n);
+	etl_strbuf_put(b, tmp, n);
 }
 
 static void put_ipv6(etl_strbuf *b, const uint8_t *a)

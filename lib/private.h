@@ -145,6 +145,11 @@ size_t etl_utf16_strnlen(const uint8_t *src, size_t max_units, bool *terminated)
 /* Windows-1252 bytes to UTF-8 (dst as above). */
 size_t etl_cp1252_to_utf8(const uint8_t *src, size_t n, char *dst, size_t dstsize);
 
+/* printf("%.<prec>g", v) into out (ETL_FORMAT_G_MAX bytes), prec 1..17;
+ * returns its length (numfmt.c). */
+#define ETL_FORMAT_G_MAX 40
+size_t etl_format_g(char *out, double v, int prec);
+
 /* Appends to a growable byte buffer; used by formatters and sinks. */
 typedef struct etl_strbuf {
 	char *p;
