@@ -839,13 +839,39 @@ static void put_sid(etl_strbuf *b, const uint8_t *p, size_t n)
 	etl_strbuf_putc(b, '"');
 }
 
+/* v with at least width digits (printf's %0<width>u) at o; returns the end. */
+static char *put_padded(char *o, unsigned v, int width)
+{
+	char d[10];
+	int n = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (width-- > n)
+		*o++ = '0';
+	while (n)
+		*o++ = d[--n];
+	return o;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmm0000Z"; fields out of range print as they are. */
 static void put_systemtime(etl_strbuf *b, const uint8_t *p)
 {
-	char s[96];
-	snprintf(s, sizeof s, "\"%04u-%02u-%02uT%02u:%02u:%02u.%03u0000Z\"", etl_le16(p),
-	         etl_le16(p + 2), etl_le16(p + 6), etl_le16(p + 8), etl_le16(p + 10),
-	         etl_le16(p + 12), etl_le16(p + 14));
-	etl_strbuf_puts(b, s);
+	static const struct {
+		uint8_t off, width;
+		char after;
+	} f[] = { { 0, 4, '-' }, { 2, 2, '-' }, { 6, 2, 'T' }, { 8, 2, ':' },
+		  { 10, 2, ':' }, { 12, 2, '.' }, { 14, 3, 0 } };
+	char s[64], *o = s;
+	*o++ = '"';
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		o = put_padded(o, etl_le16(p + f[i].off), f[i].width);
+		if (f[i].after)
+			*o++ = f[i].after;
+	}
+	memcpy(o, "0000Z\"", 6);
+	etl_strbuf_put(b, s, (size_t)(o + 6 - s));
 }
 
 /* A map's rendering of v; false when the map has nothing for it. */

@@ -1,13 +1,14 @@
 /*
- * test_numfmt.c - etl_format_g() writes what printf's %.<P>g writes, for
- * every precision decoding uses (7, 9, 15, 17) and the ones around them: on
- * random bit patterns of every magnitude, on short decimals (the values
- * producers usually log), on floats, and on exact ties, which printf rounds
- * to even.
+ * test_numfmt.c - the hand-written number formatters write what printf
+ * writes.  etl_format_g() against %.<P>g, for every precision decoding uses
+ * (7, 9, 15, 17) and the ones around them: on random bit patterns of every
+ * magnitude, on short decimals (the values producers usually log), on
+ * floats, and on exact ties, which printf rounds to even.  SYSTEMTIME values
+ * against %04u-%02u-...: in range and out of it.
  */
 #define ETLKIT_INTERNAL
 #include "tap.h"
-#include "../lib/private.h"
+#include "../lib/decode.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -101,5 +102,36 @@ int main(void)
 		}
 	}
 	tap_ok(failures == 0, "ties, powers of ten and extremes: %ld differ", failures);
+
+	/* SYSTEMTIME: year, month, day of week (not shown), day, hour, minute,
+	 * second, milliseconds; any u16 in any field */
+	etl_decoder *d = NULL;
+	etl_strbuf out = { 0 };
+	failures = 0;
+	tap_ok(etl_decoder_new(NULL, &d) == ETL_OK, "decoder");
+	etl_prop pr = { .name = "t", .in_type = ETL_IN_SYSTEMTIME, .out_type = ETL_OUT_DATETIME };
+	for (long i = 0; d && i < 100000; i++) {
+		uint8_t st[16];
+		uint16_t f[8];
+		for (int k = 0; k < 8; k++) {
+			uint64_t r = next_rand();
+			f[k] = (uint16_t)(r & 1 ? r >> 8 : (r >> 8) % (k == 0 ? 3000 : 70));
+			st[2 * k] = (uint8_t)f[k];
+			st[2 * k + 1] = (uint8_t)(f[k] >> 8);
+		}
+		char want[96];
+		snprintf(want, sizeof want, "\"%04u-%02u-%02uT%02u:%02u:%02u.%03u0000Z\"", f[0], f[1],
+		         f[3], f[4], f[5], f[6], f[7]);
+		size_t used = 0;
+		out.len = 0;
+		if (!etl_decode_element(d, &pr, st, sizeof st, 8, &out, &used) || used != 16 ||
+		    strcmp(out.p, want) != 0) {
+			if (failures++ < 10)
+				tap_diag("SYSTEMTIME: printf %s, decoder %s", want, out.p ? out.p : "");
+		}
+	}
+	tap_ok(failures == 0, "SYSTEMTIME fields in and out of range: %ld differ", failures);
+	etl_strbuf_free(&out);
+	etl_decoder_free(d);
 	return tap_done();
 }
