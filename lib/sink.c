@@ -670,34 +670,51 @@ void etl_put_json_string(etl_strbuf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	etl_strbuf_reserve(b, n + 2);
 	etl_strbuf_putc(b, '"');
-	size_t i = 0;
+	/* bytes from `from` to i go out as they are, in one copy */
+	size_t from = 0, i = 0;
 	while (i < n) {
-		size_t run = i;
 		/* eight bytes at a time while none is special: a byte below 0x20
 		 * or equal to '"' or '\\' borrows into its top bit, and a set
 		 * top bit is non-ASCII */
-		while (n - run >= 8) {
+		while (n - i >= 8) {
 			uint64_t x;
-			memcpy(&x, p + run, 8);
+			memcpy(&x, p + i, 8);
 			uint64_t m = (x - 0x2020202020202020ull) | ((x ^ 0x2222222222222222ull) - 0x0101010101010101ull) |
 			             ((x ^ 0x5C5C5C5C5C5C5C5Cull) - 0x0101010101010101ull) | x;
 			if (m & 0x8080808080808080ull)
 				break;
-			run += 8;
+			i += 8;
 		}
-		while (run < n && !json_special[p[run]])
-			run++;
-		if (run > i) {
-			etl_strbuf_put(b, p + i, run - i);
-			i = run;
-			continue;
-		}
+		while (i < n && !json_special[p[i]])
+			i++;
+		if (i >= n)
+			break;
 		unsigned c = p[i];
-		if (c == '"' || c == '\\') {
+		if (c >= 0x80) {
+			/* a valid UTF-8 sequence stays in the copy */
+			size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+			bool ok = len && len <= n - i;
+			for (size_t k = 1; ok && k < len; k++)
+				ok = (p[i + k] & 0xC0) == 0x80;
+			if (ok && len == 3) {
+				unsigned cp = (c & 0x0F) << 12 | (p[i + 1] & 0x3F) << 6 | (p[i + 2] & 0x3F);
+				ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
+			} else if (ok && len == 4) {
+				unsigned cp = (c & 0x07) << 18 | (p[i + 1] & 0x3F) << 12;
+				ok = cp >= 0x10000 && cp <= 0x10FFFF;
+			}
+			if (ok) {
+				i += len;
+				continue;
+			}
+		}
+		etl_strbuf_put(b, p + from, i - from);
+		if (c >= 0x80) {
+			etl_strbuf_put(b, "\xEF\xBF\xBD", 3);
+		} else if (c == '"' || c == '\\') {
 			char e[2] = { '\\', (char)c };
 			etl_strbuf_put(b, e, 2);
-			i++;
-		} else if (c < 0x20) {
+		} else {
 			const char *e = NULL;
 			switch (c) {
 			case '\n': e = "\\n"; break;
@@ -712,29 +729,10 @@ void etl_put_json_string(etl_strbuf *b, const char *s, size_t n)
 				char u[6] = { '\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15] };
 				etl_strbuf_put(b, u, 6);
 			}
-			i++;
-		} else {
-			/* validate one UTF-8 sequence */
-			size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-			bool ok = len && len <= n - i;
-			for (size_t k = 1; ok && k < len; k++)
-				ok = (p[i + k] & 0xC0) == 0x80;
-			if (ok && len == 3) {
-				unsigned cp = (c & 0x0F) << 12 | (p[i + 1] & 0x3F) << 6 | (p[i + 2] & 0x3F);
-				ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
-			} else if (ok && len == 4) {
-				unsigned cp = (c & 0x07) << 18 | (p[i + 1] & 0x3F) << 12;
-				ok = cp >= 0x10000 && cp <= 0x10FFFF;
-			}
-			if (ok) {
-				etl_strbuf_put(b, p + i, len);
-				i += len;
-			} else {
-				etl_strbuf_put(b, "\xEF\xBF\xBD", 3);
-				i++;
-			}
 		}
+		from = ++i;
 	}
+	etl_strbuf_put(b, p + from, n - from);
 	etl_strbuf_putc(b, '"');
 }
 

@@ -1,14 +1,18 @@
 /*
- * test_numfmt.c - the hand-written number formatters write what printf
+ * test_format.c - the hand-written formatters.  Numbers: what printf
  * writes.  etl_format_g() against %.<P>g, for every precision decoding uses
  * (7, 9, 15, 17) and the ones around them: on random bit patterns of every
  * magnitude, on short decimals (the values producers usually log), on
  * floats, and on exact ties, which printf rounds to even.  SYSTEMTIME values
- * against %04u-%02u-...: in range and out of it.
+ * against %04u-%02u-...: in range and out of it.  JSON strings: what a
+ * byte-by-byte escaper writes (valid UTF-8 kept, other bytes U+FFFD, quotes,
+ * backslashes and control characters escaped) for random mixes of all of
+ * them.
  */
 #define ETLKIT_INTERNAL
 #include "tap.h"
 #include "../lib/decode.h"
+#include "../lib/sink.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +29,58 @@ static uint64_t next_rand(void)
 }
 
 static long failures;
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+	if (!len || len > n)
+		return 0;
+	uint32_t cp = c & (0xFF >> (len + 1));
+	for (size_t k = 1; k < len; k++) {
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[k] & 0x3F);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+/* The JSON string of s, one byte or sequence at a time. */
+static void json_reference(etl_strbuf *b, const unsigned char *s, size_t n)
+{
+	etl_strbuf_putc(b, '"');
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		size_t len;
+		if (c == '"' || c == '\\') {
+			etl_strbuf_putc(b, '\\');
+			etl_strbuf_putc(b, (char)c);
+			i++;
+		} else if (c < 0x20) {
+			const char *e = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" :
+			                c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+			if (e)
+				etl_strbuf_puts(b, e);
+			else
+				etl_strbuf_printf(b, "\\u%04x", c);
+			i++;
+		} else if (c < 0x80) {
+			etl_strbuf_putc(b, (char)c);
+			i++;
+		} else if ((len = utf8_len(s + i, n - i)) != 0) {
+			etl_strbuf_put(b, s + i, len);
+			i += len;
+		} else {
+			etl_strbuf_puts(b, "\xEF\xBF\xBD");
+			i++;
+		}
+	}
+	etl_strbuf_putc(b, '"');
+}
 
 static void check(double v, int prec)
 {
@@ -133,5 +189,40 @@ int main(void)
 	tap_ok(failures == 0, "SYSTEMTIME fields in and out of range: %ld differ", failures);
 	etl_strbuf_free(&out);
 	etl_decoder_free(d);
+
+	/* JSON strings: runs of plain ASCII (the fast path), UTF-8 of every
+	 * length, broken sequences, surrogates, quotes and control bytes */
+	static const char *const pieces[] = {
+		"plain ascii text ", "a", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc3", "\xe2\x82",
+		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\xff", "\x80", "12345678",
+	};
+	etl_strbuf want = { 0 }, got = { 0 };
+	failures = 0;
+	for (long i = 0; i < 100000; i++) {
+		unsigned char s[256];
+		size_t n = 0;
+		int parts = (int)(next_rand() % 12);
+		for (int k = 0; k < parts; k++) {
+			const char *pc = pieces[next_rand() % (sizeof pieces / sizeof pieces[0])];
+			size_t l = strlen(pc);
+			if (n + l > sizeof s)
+				break;
+			memcpy(s + n, pc, l);
+			n += l;
+		}
+		if (next_rand() % 4 == 0 && n)
+			n -= next_rand() % n;   /* cut inside a sequence */
+		want.len = got.len = 0;
+		json_reference(&want, s, n);
+		etl_put_json_string(&got, (const char *)s, n);
+		if (want.len != got.len || memcmp(want.p, got.p, want.len) != 0) {
+			if (failures++ < 10)
+				tap_diag("JSON string: want %s, got %s", want.p, got.p);
+		}
+	}
+	tap_ok(failures == 0, "JSON strings of mixed pieces: %ld differ", failures);
+	etl_strbuf_free(&want);
+	etl_strbuf_free(&got);
 	return tap_done();
 }
