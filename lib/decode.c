@@ -679,10 +679,13 @@ static void put_utf16(etl_strbuf *b, etl_strbuf *tmp, const uint8_t *p, size_t u
 
 static void put_ansi(etl_strbuf *b, etl_strbuf *tmp, const uint8_t *p, size_t n, bool utf8)
 {
-	size_t len = 0;
-	while (len < n && p[len])
-		len++;
-	if (utf8) {
+	const uint8_t *nul = n ? memchr(p, 0, n) : NULL;
+	size_t len = nul ? (size_t)(nul - p) : n;
+	size_t ascii = 0;
+	while (ascii < len && p[ascii] < 0x80)
+		ascii++;
+	if (utf8 || ascii == len) {
+		/* ASCII is the same in every code page */
 		etl_put_json_string(b, (const char *)p, len);
 		return;
 	}

@@ -49,6 +49,25 @@ size_t etl_utf16_to_utf8(const uint8_t *src, size_t nunits, char *dst, size_t ds
 	if (dstsize == 0)
 		return 0;
 	for (size_t i = 0; i < nunits; i++) {
+		/* four ASCII units at a time (little-endian words) */
+		while (nunits - i >= 4 && dstsize - o > 4) {
+			uint64_t x;
+			memcpy(&x, src + 2 * i, 8);
+			x = etl_le64((const uint8_t *)&x);
+			if ((x & 0xFF80FF80FF80FF80ull) ||
+			    ((x - 0x0001000100010001ull) & ~x & 0x8000800080008000ull))
+				break;  /* a non-ASCII or a zero unit */
+			uint32_t four = (uint32_t)(x & 0xFF) | (uint32_t)(x >> 8 & 0xFF00) |
+			                (uint32_t)(x >> 16 & 0xFF0000) | (uint32_t)(x >> 24 & 0xFF000000);
+			dst[o] = (char)four;
+			dst[o + 1] = (char)(four >> 8);
+			dst[o + 2] = (char)(four >> 16);
+			dst[o + 3] = (char)(four >> 24);
+			o += 4;
+			i += 4;
+		}
+		if (i >= nunits)
+			break;
 		uint32_t cp = etl_le16(src + 2 * i);
 		if (cp == 0)
 			break;

@@ -7,7 +7,9 @@
  * against %04u-%02u-...: in range and out of it.  JSON strings: what a
  * byte-by-byte escaper writes (valid UTF-8 kept, other bytes U+FFFD, quotes,
  * backslashes and control characters escaped) for random mixes of all of
- * them.
+ * them.  UTF-16 to UTF-8: what a unit-by-unit converter writes, for ASCII
+ * runs (the fast path), other planes, pairs, lone surrogates and a zero
+ * unit that ends the text.
  */
 #define ETLKIT_INTERNAL
 #include "tap.h"
@@ -47,6 +49,45 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
 		return 0;
 	return len;
+}
+
+/* UTF-16LE to UTF-8, one unit at a time; stops at a zero unit. */
+static size_t utf16_reference(const uint8_t *src, size_t units, char *dst)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < units; i++) {
+		uint32_t cp = (uint32_t)src[2 * i] | (uint32_t)src[2 * i + 1] << 8;
+		if (cp == 0)
+			break;
+		if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < units) {
+			uint32_t lo = (uint32_t)src[2 * i + 2] | (uint32_t)src[2 * i + 3] << 8;
+			if (lo >= 0xDC00 && lo < 0xE000) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				i++;
+			} else {
+				cp = 0xFFFD;
+			}
+		} else if (cp >= 0xD800 && cp < 0xE000) {
+			cp = 0xFFFD;
+		}
+		if (cp < 0x80) {
+			dst[o++] = (char)cp;
+		} else if (cp < 0x800) {
+			dst[o++] = (char)(0xC0 | cp >> 6);
+			dst[o++] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			dst[o++] = (char)(0xE0 | cp >> 12);
+			dst[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+			dst[o++] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			dst[o++] = (char)(0xF0 | cp >> 18);
+			dst[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
+			dst[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+			dst[o++] = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	dst[o] = 0;
+	return o;
 }
 
 /* The JSON string of s, one byte or sequence at a time. */
@@ -224,5 +265,38 @@ int main(void)
 	tap_ok(failures == 0, "JSON strings of mixed pieces: %ld differ", failures);
 	etl_strbuf_free(&want);
 	etl_strbuf_free(&got);
+
+	static const uint16_t units[] = { 'a', 'Z', ' ', '~', 0x7F, 0x80, 0xE9, 0x20AC, 0xFFFF,
+		                          0xD83D, 0xDE00, 0xDC00, 0xD800, 0 };
+	failures = 0;
+	for (long i = 0; i < 200000; i++) {
+		uint8_t src[128];
+		size_t n = next_rand() % 64;
+		bool ascii_run = next_rand() & 1;
+		for (size_t k = 0; k < n; k++) {
+			uint16_t u;
+			if (ascii_run && next_rand() % 16)
+				u = (uint16_t)(0x20 + next_rand() % 0x5F);
+			else if (next_rand() % 8 == 0)
+				u = 0xD83D;    /* a pair, maybe cut */
+			else
+				u = units[next_rand() % (sizeof units / sizeof units[0] - (next_rand() % 8 ? 1 : 0))];
+			src[2 * k] = (uint8_t)u;
+			src[2 * k + 1] = (uint8_t)(u >> 8);
+			if (u == 0xD83D && k + 1 < n && next_rand() % 4) {
+				k++;
+				src[2 * k] = 0x00;
+				src[2 * k + 1] = 0xDE;
+			}
+		}
+		char a[512], g[512];
+		size_t na = utf16_reference(src, n, a);
+		size_t ng = etl_utf16_to_utf8(src, n, g, n * 3 + 1);
+		if (na != ng || memcmp(a, g, na + 1) != 0) {
+			if (failures++ < 10)
+				tap_diag("UTF-16 of %zu units: %zu bytes, converter %zu", n, na, ng);
+		}
+	}
+	tap_ok(failures == 0, "UTF-16 to UTF-8 of mixed units: %ld differ", failures);
 	return tap_done();
 }
