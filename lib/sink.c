@@ -557,19 +557,15 @@ static inline char *put_pairs32(char *o, uint32_t v, int pairs)
 	return o;
 }
 
-void etl_put_u64(etl_strbuf *b, uint64_t v)
+char *etl_fmt_u64(char *o, uint64_t v)
 {
 	if (v < 10) {
-		etl_strbuf_putc(b, (char)('0' + v));
-		return;
+		*o = (char)('0' + v);
+		return o + 1;
 	}
-	etl_strbuf_reserve(b, 21);
-	if (b->failed)
-		return;
 	unsigned n = dec_digits(v);
-	char *o = b->p + b->len + n;
-	b->len += n;
-	*o = 0;
+	char *end = o + n;
+	o = end;
 	/* eight digits at a time in 32-bit arithmetic, which is cheaper than
 	 * dividing a 64-bit value by 100 */
 	while (v >= 100000000) {
@@ -586,16 +582,40 @@ void etl_put_u64(etl_strbuf *b, uint64_t v)
 		memcpy(o - 2, digit_pairs + 2 * w, 2);
 	else
 		o[-1] = (char)('0' + w);
+	return end;
+}
+
+char *etl_fmt_i64(char *o, int64_t v)
+{
+	if (v < 0) {
+		*o++ = '-';
+		return etl_fmt_u64(o, (uint64_t)0 - (uint64_t)v);
+	}
+	return etl_fmt_u64(o, (uint64_t)v);
+}
+
+void etl_put_u64(etl_strbuf *b, uint64_t v)
+{
+	if (v < 10) {
+		etl_strbuf_putc(b, (char)('0' + v));
+		return;
+	}
+	etl_strbuf_reserve(b, 21);
+	if (b->failed)
+		return;
+	char *end = etl_fmt_u64(b->p + b->len, v);
+	*end = 0;
+	b->len = (size_t)(end - b->p);
 }
 
 void etl_put_i64(etl_strbuf *b, int64_t v)
 {
-	if (v < 0) {
-		etl_strbuf_putc(b, '-');
-		etl_put_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else {
-		etl_put_u64(b, (uint64_t)v);
-	}
+	etl_strbuf_reserve(b, 22);
+	if (b->failed)
+		return;
+	char *end = etl_fmt_i64(b->p + b->len, v);
+	*end = 0;
+	b->len = (size_t)(end - b->p);
 }
 
 static const char hexd[] = "0123456789abcdef";
@@ -611,18 +631,13 @@ static const char hex_pairs[513] =
 	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
 	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
-void etl_put_hex64(etl_strbuf *b, uint64_t v)
+char *etl_fmt_hex64(char *o, uint64_t v)
 {
-	etl_strbuf_reserve(b, 19);
-	if (b->failed)
-		return;
 	unsigned n = v ? (unsigned)(67 - __builtin_clzll(v)) / 4 : 1;
-	char *o = b->p + b->len;
 	o[0] = '0';
 	o[1] = 'x';
-	b->len += 2 + n;
-	o = b->p + b->len;
-	*o = 0;
+	char *end = o + 2 + n;
+	o = end;
 	while (v >= 0x100) {
 		o -= 2;
 		memcpy(o, hex_pairs + 2 * (v & 0xFF), 2);
@@ -632,6 +647,17 @@ void etl_put_hex64(etl_strbuf *b, uint64_t v)
 		memcpy(o - 2, hex_pairs + 2 * v, 2);
 	else
 		o[-1] = hexd[v];
+	return end;
+}
+
+void etl_put_hex64(etl_strbuf *b, uint64_t v)
+{
+	etl_strbuf_reserve(b, 19);
+	if (b->failed)
+		return;
+	char *end = etl_fmt_hex64(b->p + b->len, v);
+	*end = 0;
+	b->len = (size_t)(end - b->p);
 }
 
 void etl_put_hexbytes(etl_strbuf *b, const uint8_t *p, size_t n)
@@ -743,26 +769,35 @@ void etl_put_time(etl_strbuf *b, int64_t ft)
 	etl_strbuf_put(b, s, n);
 }
 
-void etl_put_time_cached(etl_strbuf *b, int64_t ft, etl_time_cache *c)
+char *etl_fmt_time_cached(char *o, int64_t ft, etl_time_cache *c)
 {
 	/* consecutive events share their second: format the date once per
 	 * second and only the seven fractional digits otherwise */
 	int64_t sec = ft >= 0 ? ft / 10000000 : -1;
 	if (!c->valid || sec != c->sec || sec < 0) {
 		if (!etl_filetime_format(ft, c->text, sizeof c->text))
-			return;
+			return o;
 		c->sec = sec;
 		c->valid = true;
 	}
-	char s[ETL_TIME_STRLEN];
-	memcpy(s, c->text, 20);          /* "YYYY-MM-DDThh:mm:ss." */
+	memcpy(o, c->text, 20);          /* "YYYY-MM-DDThh:mm:ss." */
 	uint64_t frac = (uint64_t)(ft % 10000000);
 	for (int i = 26; i >= 20; i--) {
-		s[i] = (char)('0' + frac % 10);
+		o[i] = (char)('0' + frac % 10);
 		frac /= 10;
 	}
-	s[27] = 'Z';
-	etl_strbuf_put(b, s, 28);
+	o[27] = 'Z';
+	return o + 28;
+}
+
+void etl_put_time_cached(etl_strbuf *b, int64_t ft, etl_time_cache *c)
+{
+	etl_strbuf_reserve(b, ETL_TIME_STRLEN);
+	if (b->failed)
+		return;
+	char *end = etl_fmt_time_cached(b->p + b->len, ft, c);
+	*end = 0;
+	b->len = (size_t)(end - b->p);
 }
 
 size_t etl_event_stack(const etl_event *ev, const uint8_t **frames, unsigned *width)

@@ -49,7 +49,12 @@ void etl_sink_tune(etl_sink *s, size_t batch_bytes, size_t stream_bytes);
 extern const etl_sink_vtable etl_sink_jsonl;
 extern const etl_sink_vtable etl_sink_text;
 
-/* Shared formatting helpers (sink.c). */
+/* Shared formatting helpers (sink.c).  The etl_fmt_* ones write at o, which
+ * has room (20 bytes for a u64, 21 for an i64, 18 for hex, 28 for a time),
+ * and return the end, without a NUL; the etl_put_* ones append to b. */
+char *etl_fmt_u64(char *o, uint64_t v);
+char *etl_fmt_i64(char *o, int64_t v);
+char *etl_fmt_hex64(char *o, uint64_t v);
 void etl_put_u64(etl_strbuf *b, uint64_t v);
 void etl_put_i64(etl_strbuf *b, int64_t v);
 void etl_put_hex64(etl_strbuf *b, uint64_t v); /* 0x... lowercase */
@@ -64,6 +69,7 @@ typedef struct etl_time_cache {
 	char text[ETL_TIME_STRLEN];
 } etl_time_cache;
 void etl_put_time_cached(etl_strbuf *b, int64_t filetime, etl_time_cache *c);
+char *etl_fmt_time_cached(char *o, int64_t filetime, etl_time_cache *c);
 /* Return addresses of a STACK_TRACE32/64 extended item, or 0 frames. */
 size_t etl_event_stack(const etl_event *ev, const uint8_t **frames, unsigned *width);
 

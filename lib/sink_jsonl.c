@@ -7,8 +7,15 @@
 #include "sink.h"
 #include "decode.h"
 
-/* ,"name": as one literal copy */
-#define key(b, k) etl_strbuf_lit((b), ",\"" k "\":")
+/* The fixed-size parts of a line are written through a cursor into room
+ * reserved for them (SEGMENT_MAX bytes at a time); names and props, which
+ * can be any length, go through the buffer's checked appends. */
+#define SEGMENT_MAX 512
+
+/* a string literal at o */
+#define LIT(o, s) (memcpy((o), (s), sizeof(s) - 1), (o) + sizeof(s) - 1)
+/* ,"name": */
+#define KEY(o, k) LIT((o), ",\"" k "\":")
 
 /* The sink's state: the time cache, the text of recently seen provider
  * GUIDs and of recently seen header fields from "header" to "keywords" (a
@@ -35,59 +42,69 @@ struct jsonl_state {
 	struct type_text types[TYPE_SLOTS];
 };
 
+/* Room for SEGMENT_MAX more bytes; the cursor there, or NULL when the
+ * buffer could not grow. */
+static char *segment(etl_strbuf *b)
+{
+	etl_strbuf_reserve(b, SEGMENT_MAX);
+	return b->failed ? NULL : b->p + b->len;
+}
+
+/* Ends a segment at o. */
+static void commit(etl_strbuf *b, char *o)
+{
+	*o = 0;
+	b->len = (size_t)(o - b->p);
+}
+
 /* ,"header":...,"keywords":"0x..." of ev, from the cache when its type was
- * seen last in its slot. */
-static void put_type(etl_strbuf *b, const etl_event *ev, struct jsonl_state *st)
+ * seen last in its slot (at most TYPE_TEXT_MAX bytes). */
+static char *type_to(char *o, const etl_event *ev, struct jsonl_state *st)
 {
 	unsigned h = (ev->id * 31u + ev->opcode * 7u + ev->task * 131u + ev->version * 3u +
 	              (unsigned)ev->header * 17u + (unsigned)(ev->keywords >> 32)) % TYPE_SLOTS;
 	struct type_text *t = &st->types[h];
-	if (t->valid && t->id == ev->id && t->opcode == ev->opcode && t->task == ev->task &&
-	    t->version == ev->version && t->header == (uint8_t)ev->header &&
-	    t->level == ev->level && t->channel == ev->channel && t->keywords == ev->keywords) {
-		etl_strbuf_put(b, t->text, t->len);
-		return;
+	if (!t->valid || t->id != ev->id || t->opcode != ev->opcode || t->task != ev->task ||
+	    t->version != ev->version || t->header != (uint8_t)ev->header ||
+	    t->level != ev->level || t->channel != ev->channel || t->keywords != ev->keywords) {
+		char *w = t->text;
+		const char *name = etl_header_kind_name(ev->header);
+		w = LIT(w, ",\"header\":\"");
+		size_t n = strlen(name);   /* a short fixed name */
+		memcpy(w, name, n);
+		w += n;
+		*w++ = '"';
+		w = KEY(w, "id");
+		w = etl_fmt_u64(w, ev->id);
+		w = KEY(w, "version");
+		w = etl_fmt_u64(w, ev->version);
+		w = KEY(w, "channel");
+		w = etl_fmt_u64(w, ev->channel);
+		w = KEY(w, "level");
+		w = etl_fmt_u64(w, ev->level);
+		w = KEY(w, "opcode");
+		w = etl_fmt_u64(w, ev->opcode);
+		w = KEY(w, "task");
+		w = etl_fmt_u64(w, ev->task);
+		w = LIT(w, ",\"keywords\":\"");
+		w = etl_fmt_hex64(w, ev->keywords);
+		*w++ = '"';
+		t->valid = true;
+		t->header = (uint8_t)ev->header;
+		t->id = ev->id;
+		t->version = ev->version;
+		t->channel = ev->channel;
+		t->level = ev->level;
+		t->opcode = ev->opcode;
+		t->task = ev->task;
+		t->keywords = ev->keywords;
+		t->len = (uint8_t)(w - t->text);
 	}
-	size_t start = b->len;
-	key(b, "header");
-	etl_strbuf_putc(b, '"');
-	etl_strbuf_puts(b, etl_header_kind_name(ev->header));
-	etl_strbuf_putc(b, '"');
-	key(b, "id");
-	etl_put_u64(b, ev->id);
-	key(b, "version");
-	etl_put_u64(b, ev->version);
-	key(b, "channel");
-	etl_put_u64(b, ev->channel);
-	key(b, "level");
-	etl_put_u64(b, ev->level);
-	key(b, "opcode");
-	etl_put_u64(b, ev->opcode);
-	key(b, "task");
-	etl_put_u64(b, ev->task);
-	key(b, "keywords");
-	etl_strbuf_putc(b, '"');
-	etl_put_hex64(b, ev->keywords);
-	etl_strbuf_putc(b, '"');
-	size_t n = b->len - start;
-	if (b->failed || n > TYPE_TEXT_MAX || (unsigned)ev->header > UINT8_MAX) {
-		t->valid = false;
-		return;
-	}
-	t->valid = true;
-	t->header = (uint8_t)ev->header;
-	t->id = ev->id;
-	t->version = ev->version;
-	t->channel = ev->channel;
-	t->level = ev->level;
-	t->opcode = ev->opcode;
-	t->task = ev->task;
-	t->keywords = ev->keywords;
-	t->len = (uint8_t)n;
-	memcpy(t->text, b->p + start, n);
+	memcpy(o, t->text, t->len);
+	return o + t->len;
 }
 
-static void put_provider(etl_strbuf *b, const etl_guid *g, struct jsonl_state *st)
+static char *provider_to(char *o, const etl_guid *g, struct jsonl_state *st)
 {
 	unsigned h = (g->data1 ^ g->data2 ^ (unsigned)g->data4[7] << 3) % GUID_SLOTS;
 	if (!st->guids[h].valid || !etl_guid_equal(&st->guids[h].g, g)) {
@@ -95,7 +112,24 @@ static void put_provider(etl_strbuf *b, const etl_guid *g, struct jsonl_state *s
 		st->guids[h].valid = true;
 		etl_guid_format(g, st->guids[h].text);
 	}
-	etl_strbuf_put(b, st->guids[h].text, 36);
+	memcpy(o, st->guids[h].text, 36);
+	return o + 36;
+}
+
+static char *guid_or_null(char *o, const etl_guid *g, bool present)
+{
+	if (!present)
+		return LIT(o, "null");
+	*o++ = '"';
+	etl_guid_format(g, o);
+	o += 36;
+	*o++ = '"';
+	return o;
+}
+
+static char *id_or_null(char *o, uint32_t v)
+{
+	return v == ETL_NO_ID ? LIT(o, "null") : etl_fmt_u64(o, v);
 }
 
 static void str_or_null(etl_strbuf *b, const char *s)
@@ -106,81 +140,69 @@ static void str_or_null(etl_strbuf *b, const char *s)
 		etl_strbuf_put(b, "null", 4);
 }
 
-static void id_or_null(etl_strbuf *b, uint32_t v)
-{
-	if (v == ETL_NO_ID)
-		etl_strbuf_put(b, "null", 4);
-	else
-		etl_put_u64(b, v);
-}
-
 static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl_decoded *d)
 {
 	etl_strbuf *b = &s->line;
-	etl_strbuf_put(b, "{\"file\":", 8);
-	etl_put_u64(b, ev->file);
-	key(b, "ts");
-	etl_put_i64(b, ev->timestamp);
-	key(b, "time");
-	etl_strbuf_putc(b, '"');
 	struct jsonl_state *st = s->state;
-	etl_put_time_cached(b, ev->timestamp, &st->time);
-	etl_strbuf_putc(b, '"');
-	key(b, "provider");
-	etl_strbuf_putc(b, '"');
-	put_provider(b, &ev->provider, st);
-	etl_strbuf_putc(b, '"');
-	key(b, "provider_name");
+	char *o = segment(b);
+	if (!o)
+		return ETL_OK;  /* the caller sees b->failed */
+	o = LIT(o, "{\"file\":");
+	o = etl_fmt_u64(o, ev->file);
+	o = KEY(o, "ts");
+	o = etl_fmt_i64(o, ev->timestamp);
+	o = LIT(o, ",\"time\":\"");
+	o = etl_fmt_time_cached(o, ev->timestamp, &st->time);
+	o = LIT(o, "\",\"provider\":\"");
+	o = provider_to(o, &ev->provider, st);
+	o = LIT(o, "\",\"provider_name\":");
+	commit(b, o);
 	str_or_null(b, d ? d->provider_name : NULL);
-	put_type(b, ev, st);
-	key(b, "pid");
-	id_or_null(b, ev->pid);
-	key(b, "tid");
-	id_or_null(b, ev->tid);
+
+	if (!(o = segment(b)))
+		return ETL_OK;
+	o = type_to(o, ev, st);
+	o = KEY(o, "pid");
+	o = id_or_null(o, ev->pid);
+	o = KEY(o, "tid");
+	o = id_or_null(o, ev->tid);
 	if (d) {
-		key(b, "process_id");
-		id_or_null(b, d->pid);
-		key(b, "thread_id");
-		id_or_null(b, d->tid);
+		o = KEY(o, "process_id");
+		o = id_or_null(o, d->pid);
+		o = KEY(o, "thread_id");
+		o = id_or_null(o, d->tid);
 	}
-	key(b, "cpu");
-	etl_put_u64(b, ev->cpu);
-	key(b, "activity_id");
-	if (etl_guid_is_null(&ev->activity_id)) {
-		etl_strbuf_put(b, "null", 4);
-	} else {
-		etl_strbuf_putc(b, '"');
-		etl_put_guid(b, &ev->activity_id);
-		etl_strbuf_putc(b, '"');
-	}
-	key(b, "related_activity_id");
-	if (!ev->has_related_activity_id) {
-		etl_strbuf_put(b, "null", 4);
-	} else {
-		etl_strbuf_putc(b, '"');
-		etl_put_guid(b, &ev->related_activity_id);
-		etl_strbuf_putc(b, '"');
-	}
-	key(b, "event_name");
+	o = KEY(o, "cpu");
+	o = etl_fmt_u64(o, ev->cpu);
+	o = KEY(o, "activity_id");
+	o = guid_or_null(o, &ev->activity_id, !etl_guid_is_null(&ev->activity_id));
+	o = KEY(o, "related_activity_id");
+	o = guid_or_null(o, &ev->related_activity_id, ev->has_related_activity_id);
+	o = KEY(o, "event_name");
+	commit(b, o);
 	str_or_null(b, d ? d->event_name : NULL);
-	key(b, "task_name");
+	etl_strbuf_lit(b, ",\"task_name\":");
 	str_or_null(b, d ? d->task_name : NULL);
-	key(b, "opcode_name");
+	etl_strbuf_lit(b, ",\"opcode_name\":");
 	str_or_null(b, d ? d->opcode_name : NULL);
-	key(b, "schema");
-	etl_strbuf_putc(b, '"');
-	etl_strbuf_puts(b, d && d->source != ETL_SRC_NONE ? etl_schema_source_name(d->source) : "none");
-	etl_strbuf_putc(b, '"');
-	key(b, "payload_size");
-	etl_put_u64(b, ev->size);
-	key(b, "props");
+
+	if (!(o = segment(b)))
+		return ETL_OK;
+	o = LIT(o, ",\"schema\":\"");
+	const char *src = d && d->source != ETL_SRC_NONE ? etl_schema_source_name(d->source) : "none";
+	size_t n = strlen(src);   /* a short fixed name */
+	memcpy(o, src, n);
+	o += n;
+	o = LIT(o, "\",\"payload_size\":");
+	o = etl_fmt_u64(o, ev->size);
+	o = KEY(o, "props");
+	commit(b, o);
 	if (d && d->props.len)
 		etl_strbuf_put(b, d->props.p, d->props.len);
 	else
 		etl_strbuf_put(b, "{}", 2);
 	if (!d || !d->complete || (s->flags & ETL_SINK_RAW)) {
-		key(b, "payload");
-		etl_strbuf_putc(b, '"');
+		etl_strbuf_lit(b, ",\"payload\":\"");
 		etl_put_hexbytes(b, ev->data, ev->size);
 		etl_strbuf_putc(b, '"');
 	}
@@ -188,14 +210,16 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	unsigned w;
 	size_t nf = etl_event_stack(ev, &fr, &w);
 	if (nf) {
-		key(b, "stack");
-		etl_strbuf_putc(b, '[');
+		etl_strbuf_lit(b, ",\"stack\":[");
 		for (size_t i = 0; i < nf; i++) {
+			if (!(o = segment(b)))
+				return ETL_OK;
 			if (i)
-				etl_strbuf_putc(b, ',');
-			etl_strbuf_putc(b, '"');
-			etl_put_hex64(b, w == 8 ? etl_le64(fr + 8 * i) : etl_le32(fr + 4 * i));
-			etl_strbuf_putc(b, '"');
+				*o++ = ',';
+			*o++ = '"';
+			o = etl_fmt_hex64(o, w == 8 ? etl_le64(fr + 8 * i) : etl_le32(fr + 4 * i));
+			*o++ = '"';
+			commit(b, o);
 		}
 		etl_strbuf_putc(b, ']');
 	}
