@@ -531,58 +531,62 @@ static const char digit_pairs[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-/* Decimal digits of v > 0: log10 from the bit length, corrected by one
- * comparison. */
-static inline unsigned dec_digits(uint64_t v)
+/* Decimal digits two at a time from digit_pairs, in groups whose quotients
+ * do not depend on each other. */
+static inline char *put_4(char *o, uint32_t v)   /* v < 10000: exactly 4 digits */
 {
-	static const uint64_t pow10[20] = {
-		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
-		1000000000000ull, 10000000000000ull, 100000000000000ull,
-		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
-		1000000000000000000ull, 10000000000000000000ull,
-	};
-	unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233 >> 12;
-	return t + 1 - (v < pow10[t]);
+	uint32_t hi = (v * 5243) >> 19;                /* v / 100 for v < 43699 */
+	memcpy(o, digit_pairs + 2 * hi, 2);
+	memcpy(o + 2, digit_pairs + 2 * (v - hi * 100), 2);
+	return o + 4;
 }
 
-/* Writes the last 2*pairs digits of v (< 10^(2*pairs)) ending at o. */
-static inline char *put_pairs32(char *o, uint32_t v, int pairs)
+static inline char *put_8(char *o, uint32_t v)   /* v < 10^8: exactly 8 digits */
 {
-	while (pairs--) {
-		o -= 2;
-		memcpy(o, digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	return o;
+	uint32_t hi = v / 10000;
+	return put_4(put_4(o, hi), v - hi * 10000);
 }
 
-char *etl_fmt_u64(char *o, uint64_t v)
+static inline char *put_upto4(char *o, uint32_t v) /* v < 10000, no leading zeros */
 {
 	if (v < 10) {
 		*o = (char)('0' + v);
 		return o + 1;
 	}
-	unsigned n = dec_digits(v);
-	char *end = o + n;
-	o = end;
-	/* eight digits at a time in 32-bit arithmetic, which is cheaper than
-	 * dividing a 64-bit value by 100 */
-	while (v >= 100000000) {
-		o = put_pairs32(o, (uint32_t)(v % 100000000), 4);
-		v /= 100000000;
+	if (v < 100) {
+		memcpy(o, digit_pairs + 2 * v, 2);
+		return o + 2;
 	}
-	uint32_t w = (uint32_t)v;
-	while (w >= 100) {
-		o -= 2;
-		memcpy(o, digit_pairs + 2 * (w % 100), 2);
-		w /= 100;
+	if (v < 1000) {
+		uint32_t hi = (v * 5243) >> 19;
+		*o = (char)('0' + hi);
+		memcpy(o + 1, digit_pairs + 2 * (v - hi * 100), 2);
+		return o + 3;
 	}
-	if (w >= 10)
-		memcpy(o - 2, digit_pairs + 2 * w, 2);
-	else
-		o[-1] = (char)('0' + w);
-	return end;
+	return put_4(o, v);
+}
+
+static inline char *put_upto8(char *o, uint32_t v) /* v < 10^8, no leading zeros */
+{
+	if (v < 10000)
+		return put_upto4(o, v);
+	uint32_t hi = v / 10000;
+	return put_4(put_upto4(o, hi), v - hi * 10000);
+}
+
+char *etl_fmt_u64(char *o, uint64_t v)
+{
+	if (v < 100000000)
+		return put_upto8(o, (uint32_t)v);
+	if (v < 10000000000000000ull) {
+		uint64_t hi = v / 100000000;
+		return put_8(put_upto8(o, (uint32_t)hi), (uint32_t)(v - hi * 100000000));
+	}
+	uint64_t top = v / 10000000000000000ull;            /* at most 1844 */
+	uint64_t rest = v - top * 10000000000000000ull;
+	uint64_t mid = rest / 100000000;
+	o = put_upto4(o, (uint32_t)top);
+	return put_8(put_8(o, (uint32_t)mid), (uint32_t)(rest - mid * 100000000));
 }
 
 char *etl_fmt_i64(char *o, int64_t v)

@@ -7,7 +7,8 @@
  * against %04u-%02u-...: in range and out of it.  JSON strings: what a
  * byte-by-byte escaper writes (valid UTF-8 kept, other bytes U+FFFD, quotes,
  * backslashes and control characters escaped) for random mixes of all of
- * them.  UTF-16 to UTF-8: what a unit-by-unit converter writes, for ASCII
+ * them.  Integers: etl_fmt_u64/i64/hex64 against %llu, %lld and 0x%llx
+ * for every digit count and its edges.  UTF-16 to UTF-8: what a unit-by-unit converter writes, for ASCII
  * runs (the fast path), other planes, pairs, lone surrogates and a zero
  * unit that ends the text.
  */
@@ -298,5 +299,29 @@ int main(void)
 		}
 	}
 	tap_ok(failures == 0, "UTF-16 to UTF-8 of mixed units: %ld differ", failures);
+
+	failures = 0;
+	for (long i = 0; i < 2000000; i++) {
+		/* every length: a random value shifted down to a random width,
+		 * and the powers of ten and their neighbours */
+		uint64_t v = next_rand() >> (next_rand() % 64);
+		if (i % 4 == 0) {
+			uint64_t p = 1;
+			for (int k = (int)(next_rand() % 20); k > 0; k--)
+				p *= 10;
+			v = p + (uint64_t)((int64_t)(next_rand() % 5) - 2);
+		}
+		char pw[3][32], fw[3][32];
+		snprintf(pw[0], 32, "%llu", (unsigned long long)v);
+		snprintf(pw[1], 32, "%lld", (long long)(int64_t)v);
+		snprintf(pw[2], 32, "0x%llx", (unsigned long long)v);
+		*etl_fmt_u64(fw[0], v) = 0;
+		*etl_fmt_i64(fw[1], (int64_t)v) = 0;
+		*etl_fmt_hex64(fw[2], v) = 0;
+		for (int k = 0; k < 3; k++)
+			if (strcmp(pw[k], fw[k]) != 0 && failures++ < 10)
+				tap_diag("integer: printf %s, formatter %s", pw[k], fw[k]);
+	}
+	tap_ok(failures == 0, "integers of every length: %ld differ", failures);
 	return tap_done();
 }
