@@ -65,6 +65,10 @@ struct plan {
 	const char *provider_name;  /* the store's name for the provider */
 	const char **keys;          /* per property: its name as a JSON key, "name": */
 	uint16_t *key_lens;
+	/* the provider, event, task and opcode names decoding gives, as JSON
+	 * strings (etl_decoded.json_names); json_names[0] NULL when not made */
+	const char *json_names[4];
+	uint16_t json_lens[4];
 	/* payload size of a flat schema -- only fixed-size scalars at the top --
 	 * for 4- and 8-byte pointers; 0 when the schema is not flat */
 	uint32_t flat_size[2];
@@ -418,6 +422,39 @@ static bool compile_keys(etl_decoder *d, struct plan *p)
 	return true;
 }
 
+/* The names an event of plan p decodes with, as JSON strings, so that sinks
+ * copy them instead of escaping them for every event.  Leaves them unmade
+ * when memory runs out. */
+static void compile_names(etl_decoder *d, struct plan *p)
+{
+	const etl_schema *sc = p->schema;
+	const char *names[4] = { p->provider_name, NULL, NULL, NULL };
+	if (sc) {
+		if (sc->provider_name)
+			names[0] = sc->provider_name;
+		names[1] = sc->event_name;
+		names[2] = sc->task_name;
+		names[3] = sc->opcode_name;
+	}
+	etl_strbuf k = { 0 };
+	for (int i = 0; i < 4; i++) {
+		k.len = 0;
+		if (names[i])
+			etl_put_json_string(&k, names[i], strlen(names[i]));
+		else
+			etl_strbuf_lit(&k, "null");
+		const char *copy = k.failed || k.len > UINT16_MAX ? NULL
+		                                                 : etl_arena_strndup(d->arena, k.p, k.len);
+		if (!copy) {
+			p->json_names[0] = NULL;
+			break;
+		}
+		p->json_names[i] = copy;
+		p->json_lens[i] = (uint16_t)k.len;
+	}
+	etl_strbuf_free(&k);
+}
+
 /* Bytes of a top-level property that decode_scalar() always reads whole,
  * without a count, length, map-free or not; 0 for anything else. */
 static unsigned flat_prop_size(const etl_prop *pr, unsigned ptr)
@@ -579,6 +616,7 @@ static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 	p->provider_name = provider_name(d, &ev->provider);
 	if (p->schema && !compile_keys(d, p))
 		return NULL;
+	compile_names(d, p);
 	if (p->schema) {
 		compile_flat(p);
 		compile_ids(p);
@@ -1710,6 +1748,8 @@ static etl_status decode_event(etl_decoder *d, const etl_event *ev, bool resolve
 	o->complete = 0;
 	o->fallback = 0;
 	o->provider_name = o->event_name = o->task_name = o->opcode_name = NULL;
+	o->json_names = NULL;
+	o->json_lens = NULL;
 	o->props.len = 0;
 	o->props.failed = false;
 	o->nvalues = 0;
@@ -1754,6 +1794,12 @@ static etl_status decode_event(etl_decoder *d, const etl_event *ev, bool resolve
 		o->event_name = s->event_name;
 		o->task_name = s->task_name;
 		o->opcode_name = s->opcode_name;
+	}
+	if (pl && pl->json_names[0]) {
+		o->json_names = pl->json_names;
+		o->json_lens = pl->json_lens;
+	}
+	if (s) {
 		/* never NULL, even for a schema without properties: the
 		 * memsets below take it with a zero size */
 		if (s->prop_count > d->ints_cap || !d->ints) {

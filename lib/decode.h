@@ -26,6 +26,10 @@ struct etl_decoded {
 	int fallback;               /* decoded with another version's schema */
 	const char *provider_name;
 	const char *event_name, *task_name, *opcode_name;
+	/* the four names above as JSON strings ("..." or null), rendered once
+	 * per event type; NULL when the event has none rendered */
+	const char *const *json_names;
+	const uint16_t *json_lens;
 	etl_strbuf props;           /* JSON object text: {"Name":value,...} */
 	uint32_t pid, tid;          /* resolved (header, payload or thread map) */
 	struct etl_topval *values;  /* top-level values, in schema order */

@@ -140,6 +140,16 @@ static void str_or_null(etl_strbuf *b, const char *s)
 		etl_strbuf_put(b, "null", 4);
 }
 
+/* Name i of d (provider, event, task, opcode) as a JSON string: the one the
+ * decoder rendered for the event type when there is one. */
+static void put_name(etl_strbuf *b, const struct etl_decoded *d, int i, const char *name)
+{
+	if (d && d->json_names)
+		etl_strbuf_put(b, d->json_names[i], d->json_lens[i]);
+	else
+		str_or_null(b, name);
+}
+
 static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl_decoded *d)
 {
 	etl_strbuf *b = &s->line;
@@ -157,7 +167,7 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	o = provider_to(o, &ev->provider, st);
 	o = LIT(o, "\",\"provider_name\":");
 	commit(b, o);
-	str_or_null(b, d ? d->provider_name : NULL);
+	put_name(b, d, 0, d ? d->provider_name : NULL);
 
 	if (!(o = segment(b)))
 		return ETL_OK;
@@ -180,11 +190,11 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	o = guid_or_null(o, &ev->related_activity_id, ev->has_related_activity_id);
 	o = KEY(o, "event_name");
 	commit(b, o);
-	str_or_null(b, d ? d->event_name : NULL);
+	put_name(b, d, 1, d ? d->event_name : NULL);
 	etl_strbuf_lit(b, ",\"task_name\":");
-	str_or_null(b, d ? d->task_name : NULL);
+	put_name(b, d, 2, d ? d->task_name : NULL);
 	etl_strbuf_lit(b, ",\"opcode_name\":");
-	str_or_null(b, d ? d->opcode_name : NULL);
+	put_name(b, d, 3, d ? d->opcode_name : NULL);
 
 	if (!(o = segment(b)))
 		return ETL_OK;
