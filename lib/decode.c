@@ -65,6 +65,7 @@ struct plan {
 	const char *provider_name;  /* the store's name for the provider */
 	const char **keys;          /* per property: its name as a JSON key, "name": */
 	uint16_t *key_lens;
+	uint8_t *fast;              /* per property: its FAST_* form, or 0 */
 	/* the provider, event, task and opcode names decoding gives, as JSON
 	 * strings (etl_decoded.json_names); json_names[0] NULL when not made */
 	const char *json_names[4];
@@ -455,6 +456,58 @@ static void compile_names(etl_decoder *d, struct plan *p)
 	etl_strbuf_free(&k);
 }
 
+/* Integer properties that print as plain decimal or quoted hex -- most of
+ * them -- are formatted by fast_scalar() without decode_scalar()'s
+ * dispatch.  The low bits say how, the high bits the size (0: pointer). */
+enum { FAST_DEC = 1, FAST_SIGNED = 2, FAST_HEX = 3 };
+
+static uint8_t fast_form(const etl_prop *pr)
+{
+	unsigned size;
+	bool is_signed = false;
+	switch (pr->in_type) {
+	case ETL_IN_INT8: size = 1; is_signed = true; break;
+	case ETL_IN_UINT8: size = 1; break;
+	case ETL_IN_INT16: size = 2; is_signed = true; break;
+	case ETL_IN_UINT16: size = 2; break;
+	case ETL_IN_INT32: size = 4; is_signed = true; break;
+	case ETL_IN_UINT32: case ETL_IN_HEXINT32: size = 4; break;
+	case ETL_IN_INT64: size = 8; is_signed = true; break;
+	case ETL_IN_UINT64: case ETL_IN_HEXINT64: size = 8; break;
+	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: size = 0; break;
+	default: return 0;
+	}
+	/* the cases of put_integer(), in its order */
+	switch (pr->out_type) {
+	case ETL_OUT_HEXINT8: case ETL_OUT_HEXINT16: case ETL_OUT_HEXINT32:
+	case ETL_OUT_HEXINT64: case ETL_OUT_CODE_POINTER:
+		return (uint8_t)(FAST_HEX | size << 4);
+	case ETL_OUT_ERRORCODE: case ETL_OUT_WIN32ERROR: case ETL_OUT_NTSTATUS:
+	case ETL_OUT_HRESULT: case ETL_OUT_BOOLEAN: case ETL_OUT_STRING: case ETL_OUT_PORT:
+	case ETL_OUT_IPV4:
+		return 0;
+	default:
+		break;
+	}
+	if (pr->in_type == ETL_IN_POINTER || pr->in_type == ETL_IN_MOF_SIZET ||
+	    ((pr->in_type == ETL_IN_HEXINT32 || pr->in_type == ETL_IN_HEXINT64) &&
+	     pr->out_type == ETL_OUT_NULL))
+		return (uint8_t)(FAST_HEX | size << 4);
+	return (uint8_t)((is_signed ? FAST_SIGNED : FAST_DEC) | size << 4);
+}
+
+static bool compile_fast(etl_decoder *d, struct plan *p)
+{
+	const etl_schema *sc = p->schema;
+	if (!sc->prop_count)
+		return true;
+	if (!(p->fast = etl_arena_alloc(d->arena, sc->prop_count)))
+		return false;
+	for (uint16_t i = 0; i < sc->prop_count; i++)
+		p->fast[i] = (sc->props[i].flags & ETL_PF_STRUCT) ? 0 : fast_form(&sc->props[i]);
+	return true;
+}
+
 /* Bytes of a top-level property that decode_scalar() always reads whole,
  * without a count, length, map-free or not; 0 for anything else. */
 static unsigned flat_prop_size(const etl_prop *pr, unsigned ptr)
@@ -614,7 +667,7 @@ static const struct plan *lookup(etl_decoder *d, const etl_event *ev)
 	p->tid_prop = find_prop(p->schema, tid_names);
 	p->pid_prop = find_prop(p->schema, pid_names);
 	p->provider_name = provider_name(d, &ev->provider);
-	if (p->schema && !compile_keys(d, p))
+	if (p->schema && (!compile_keys(d, p) || !compile_fast(d, p)))
 		return NULL;
 	compile_names(d, p);
 	if (p->schema) {
@@ -643,6 +696,7 @@ struct walk {
 	etl_strbuf *b;
 	const char *const *keys; /* pre-rendered "name": per property, or NULL */
 	const uint16_t *key_lens;
+	const uint8_t *fast;     /* per property FAST_*, or NULL */
 };
 
 /* Counts one property or array element against the walk's bounds
@@ -1071,6 +1125,43 @@ static uint64_t count_or_length(struct walk *w, const etl_prop *pr, bool length)
 
 /* Decodes one element of a non-struct property at w->off; false when the
  * payload ends inside it. */
+/* What decode_scalar() does for an integer of form f (compile_fast()),
+ * without its dispatch: false when the payload ends inside it. */
+static inline bool fast_scalar(struct walk *w, uint8_t f, size_t idx)
+{
+	unsigned size = f >> 4 ? f >> 4 : w->ptr;
+	if (w->n - w->off < size)
+		return false;
+	const uint8_t *p = w->p + w->off;
+	uint64_t u;
+	int64_t sv;
+	switch (size) {
+	case 1: u = p[0]; sv = (int8_t)p[0]; break;
+	case 2: u = etl_le16(p); sv = (int16_t)u; break;
+	case 4: u = etl_le32(p); sv = (int32_t)(uint32_t)u; break;
+	default: u = etl_le64(p); sv = (int64_t)u; break;
+	}
+	w->d->ints[idx] = u;
+	w->off += size;
+	etl_strbuf *b = w->b;
+	etl_strbuf_reserve(b, 24);
+	if (b->failed)
+		return true;
+	char *o = b->p + b->len;
+	switch (f & 15) {
+	case FAST_DEC: o = etl_fmt_u64(o, u); break;
+	case FAST_SIGNED: o = etl_fmt_i64(o, sv); break;
+	default:
+		*o++ = '"';
+		o = etl_fmt_hex64(o, u);
+		*o++ = '"';
+		break;
+	}
+	*o = 0;
+	b->len = (size_t)(o - b->p);
+	return true;
+}
+
 static bool decode_scalar(struct walk *w, const etl_prop *pr, size_t idx)
 {
 	const uint8_t *p = w->p + w->off;
@@ -1510,9 +1601,15 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 			           : hex == 2 ? etl_le16(p) : p[0];
 			w->d->ints[i] = u;
 			w->off += hex;
-			etl_strbuf_putc(b, '"');
-			etl_put_hex64(b, u);
-			etl_strbuf_putc(b, '"');
+			etl_strbuf_reserve(b, 24);
+			if (!b->failed) {
+				char *o = b->p + b->len;
+				*o++ = '"';
+				o = etl_fmt_hex64(o, u);
+				*o++ = '"';
+				*o = 0;
+				b->len = (size_t)(o - b->p);
+			}
 		} else if (pr->flags & ETL_PF_STRUCT) {
 			bool stopped = false;
 			unsigned a = w->aligned ? etl_struct_alignment(w->s, pr, w->ptr) : 0;
@@ -1526,7 +1623,8 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 			if (!ok || stopped)
 				ok = false;
 		} else {
-			ok = decode_scalar(w, pr, i);
+			uint8_t f = w->fast && !pr->map ? w->fast[i] : 0;
+			ok = f ? fast_scalar(w, f, i) : decode_scalar(w, pr, i);
 			if (!ok)
 				etl_strbuf_puts(b, "null");
 		}
@@ -1600,7 +1698,8 @@ static bool decode_flat(struct walk *w)
 			etl_strbuf_putc(b, ',');
 		etl_strbuf_put(b, w->keys[i], w->key_lens[i]);
 		size_t start = b->len;
-		if (!decode_scalar(w, pr, i)) {
+		uint8_t f = !pr->map ? w->fast[i] : 0;
+		if (!(f ? fast_scalar(w, f, i) : decode_scalar(w, pr, i))) {
 			etl_strbuf_lit(b, "null");
 			w->short_data = true;
 			return false;
@@ -1826,7 +1925,8 @@ static etl_status decode_event(etl_decoder *d, const etl_event *ev, bool resolve
 			}
 			w = (struct walk){ d, ev, s, ev->data, ev->size, 0,
 			                   ev->pointer_size ? ev->pointer_size : 8, false, false,
-			                   modes[m][0], modes[m][1], 0, &o->props, pl->keys, pl->key_lens };
+			                   modes[m][0], modes[m][1], 0, &o->props, pl->keys, pl->key_lens,
+			                   pl->fast };
 			bool stopped = false;
 			etl_strbuf_putc(&o->props, '{');
 			uint32_t flat = pl->flat_size[w.ptr == 4 ? 0 : 1];
@@ -1850,7 +1950,7 @@ static etl_status decode_event(etl_decoder *d, const etl_event *ev, bool resolve
 			memset(d->ints, 0, s->prop_count * sizeof(*d->ints));
 			w = (struct walk){ d, ev, s, ev->data, ev->size, 0,
 			                   ev->pointer_size ? ev->pointer_size : 8, false, false,
-			                   false, false, 0, &o->props, pl->keys, pl->key_lens };
+			                   false, false, 0, &o->props, pl->keys, pl->key_lens, pl->fast };
 			bool stopped = false;
 			etl_strbuf_putc(&o->props, '{');
 			ok = decode_props(&w, 0, s->top_count, 0, &stopped);
@@ -2006,7 +2106,7 @@ bool etl_decode_element(etl_decoder *d, const etl_prop *pr, const uint8_t *p, si
 	s.props = &one;
 	s.prop_count = s.top_count = 1;
 	struct walk w = { d, NULL, &s, p, n, 0, ptr ? ptr : 8, false, false, false, false, 0,
-	                  out, NULL, NULL };
+	                  out, NULL, NULL, NULL };
 	bool ok = decode_scalar(&w, &one, 0);
 	*used = w.off;
 	return ok && !w.bad && !out->failed;
