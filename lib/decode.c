@@ -459,7 +459,8 @@ static void compile_names(etl_decoder *d, struct plan *p)
 /* Integer properties that print as plain decimal or quoted hex -- most of
  * them -- are formatted by fast_scalar() without decode_scalar()'s
  * dispatch.  The low bits say how, the high bits the size (0: pointer). */
-enum { FAST_DEC = 1, FAST_SIGNED = 2, FAST_HEX = 3 };
+enum { FAST_DEC = 1, FAST_SIGNED = 2, FAST_HEX = 3,
+       FAST_ALONE = 8 /* neither array nor custom: decode_props() skips decode_prop() */ };
 
 static uint8_t fast_form(const etl_prop *pr)
 {
@@ -503,8 +504,14 @@ static bool compile_fast(etl_decoder *d, struct plan *p)
 		return true;
 	if (!(p->fast = etl_arena_alloc(d->arena, sc->prop_count)))
 		return false;
-	for (uint16_t i = 0; i < sc->prop_count; i++)
-		p->fast[i] = (sc->props[i].flags & ETL_PF_STRUCT) ? 0 : fast_form(&sc->props[i]);
+	for (uint16_t i = 0; i < sc->prop_count; i++) {
+		const etl_prop *pr = &sc->props[i];
+		uint8_t f = (pr->flags & ETL_PF_STRUCT) ? 0 : fast_form(pr);
+		if (f && !(pr->flags & (ETL_PF_CUSTOM | ETL_PF_COUNT_PREFIX | ETL_PF_PARAM_COUNT |
+		                        ETL_PF_TO_END | ETL_PF_FIXED_COUNT)) && pr->count <= 1)
+			f |= FAST_ALONE;
+		p->fast[i] = f;
+	}
 	return true;
 }
 
@@ -1148,7 +1155,7 @@ static inline bool fast_scalar(struct walk *w, uint8_t f, size_t idx)
 	if (b->failed)
 		return true;
 	char *o = b->p + b->len;
-	switch (f & 15) {
+	switch (f & 7) {
 	case FAST_DEC: o = etl_fmt_u64(o, u); break;
 	case FAST_SIGNED: o = etl_fmt_i64(o, sv); break;
 	default:
@@ -1674,7 +1681,19 @@ static bool decode_props(struct walk *w, uint16_t first, uint16_t count, unsigne
 			etl_strbuf_putc(b, ':');
 		}
 		size_t start = b->len;
-		if (!decode_prop(w, i, depth)) {
+		uint8_t f = w->fast && !pr->map ? w->fast[i] : 0;
+		if (f & FAST_ALONE) {
+			/* decode_prop()'s one element, with its step and its null */
+			if (!walk_step(w)) {
+				w->short_data = true;
+				return false;
+			}
+			if (!fast_scalar(w, f, i)) {
+				etl_strbuf_lit(b, "null");
+				w->short_data = true;
+				return false;
+			}
+		} else if (!decode_prop(w, i, depth)) {
 			w->short_data = true;
 			return false;
 		}
