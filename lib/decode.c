@@ -95,6 +95,7 @@ struct etl_decoder {
 	struct plan_table plans;
 	struct tmap_entry *tmap;  /* tid -> pid, open addressing; tid 0 = empty */
 	size_t tmap_cap, tmap_used;
+	struct tmap_entry tmap_last; /* the last pair put, known to be in the map */
 	etl_eventsource *es;
 	bool prescanned;
 	bool note_values;        /* keep etl_decoded_values(); forks for sinks do not */
@@ -182,7 +183,7 @@ static struct plan *plan_slot(struct plan_table *t, const etl_guid *g, uint16_t 
 			return p;
 		}
 		if (p->family == fam && p->id == id && p->version == ver && p->opcode == op &&
-		    p->meta_hash == mh && etl_guid_equal(&p->provider, g) &&
+		    p->meta_hash == mh && !memcmp(&p->provider, g, sizeof *g) &&
 		    (fam != FAM_TL || (p->meta_len == mlen && !memcmp(p->meta, meta, mlen)))) {
 			*found = true;
 			return p;
@@ -197,6 +198,9 @@ static void tmap_put(etl_decoder *d, uint32_t tid, uint32_t pid)
 {
 	if (tid == 0 || tid == ETL_NO_ID || pid == ETL_NO_ID)
 		return;
+	if (tid == d->tmap_last.tid && pid == d->tmap_last.pid)
+		return; /* what the last event taught: still there */
+	d->tmap_last.tid = 0;    /* (tid 0 is never put) until the pair is in */
 	if ((d->tmap_used + 1) * 2 >= d->tmap_cap && d->tmap_cap >= THREAD_MAP_MAX) {
 		/* full: start over rather than grow or stop learning.  Thread ids
 		 * are reused, and every event whose header has both ids (most of
@@ -229,6 +233,7 @@ static void tmap_put(etl_decoder *d, uint32_t tid, uint32_t pid)
 		d->tmap_used++;
 	d->tmap[j].tid = tid;
 	d->tmap[j].pid = pid;
+	d->tmap_last = d->tmap[j];
 }
 
 static uint32_t tmap_get(const etl_decoder *d, uint32_t tid)
