@@ -22,7 +22,7 @@ const char *tl_corpus_dir(void);
 extern const char *const tl_corpus_traces[];
 extern const size_t tl_corpus_count;
 
-/* A schema store with the corpus manifests the decoding acceptance names
+/* A schema store with the corpus manifests that decoding is measured with
  * (the CLR, HTTP Server and SystemEvents manifests and the windows/
  * directory); NULL, with a TAP diagnostic, when one does not load. */
 etl_schemas *tl_corpus_schemas(const char *corpus_dir);

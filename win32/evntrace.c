@@ -1,6 +1,6 @@
 /*
- * evntrace.c - OpenTraceW / ProcessTrace / CloseTrace over libetlkit
- * (issue 10): the Win32 file-mode consumer API for programs built on other
+ * evntrace.c - OpenTraceW / ProcessTrace / CloseTrace over libetlkit:
+ * the Win32 file-mode consumer API for programs built on other
  * systems.
  *
  * OpenTraceW checks the file and fills EVENT_TRACE_LOGFILEW.LogfileHeader.

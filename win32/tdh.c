@@ -1,5 +1,5 @@
 /*
- * tdh.c - the TDH decoding functions over etlkit's schema store (issue 10).
+ * tdh.c - the TDH decoding functions over etlkit's schema store.
  *
  * The schema of an event is the one `etlkit dump` decodes it with (the
  * decoder of the ProcessTrace call that delivered it).  TdhGetEventInformation

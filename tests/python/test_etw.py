@@ -1,6 +1,6 @@
 """Tests of the Python package etw (python/etw), run by tests/python.test.
 
-The acceptance test: a pywintrace-style callback receives every event that
+The main test: a pywintrace-style callback receives every event that
 `etlkit dump` prints for the same filters, with the same decoded values.
 Corpus traces come from $ETLKIT_CORPUS (skipped when absent, unless CI=true);
 the synthetic ones from $ETLGEN.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# mingw-check.sh - etlkit on Windows (issue 10): cross-build the library, the
+# mingw-check.sh - etlkit on Windows: cross-build the library, the
 # tool and the unit tests with MinGW-w64 and run them under Wine.
 #
 #   sh tests/win32/mingw-check.sh [BUILD-DIR]

@@ -1,6 +1,6 @@
 /*
  * test_layout.c - sizeof and offsetof of every structure of the Win32
- * consumer headers against the Windows SDK's x64 layout (issue 10).
+ * consumer headers against the Windows SDK's x64 layout.
  *
  * The expected numbers are derived by hand from the field lists of the SDK
  * documentation (learn.microsoft.com: EVENT_RECORD, EVENT_HEADER,

@@ -1,6 +1,6 @@
 /*
  * etlkit/etlkit_wintypes.h - the Windows base types, constants and error
- * codes that the ETW consumer headers of libetlkit-win32 use (issue 10).
+ * codes that the ETW consumer headers of libetlkit-win32 use.
  *
  * Written from the Windows SDK documentation.  Layouts are those of the SDK
  * for the same data model: WCHAR is a 16-bit UTF-16 unit (uint16_t, not

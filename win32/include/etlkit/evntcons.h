@@ -1,6 +1,6 @@
 /*
  * etlkit/evntcons.h - EVENT_RECORD and its parts, as in the Windows SDK's
- * <evntcons.h>.  Part of libetlkit-win32 (issue 10).
+ * <evntcons.h>.  Part of libetlkit-win32.
  */
 #ifndef ETLKIT_EVNTCONS_H
 #define ETLKIT_EVNTCONS_H

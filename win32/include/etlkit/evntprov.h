@@ -1,6 +1,6 @@
 /*
  * etlkit/evntprov.h - EVENT_DESCRIPTOR (the part of the Windows SDK's
- * <evntprov.h> a consumer needs).  Part of libetlkit-win32 (issue 10).
+ * <evntprov.h> a consumer needs).  Part of libetlkit-win32.
  */
 #ifndef ETLKIT_EVNTPROV_H
 #define ETLKIT_EVNTPROV_H

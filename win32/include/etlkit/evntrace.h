@@ -1,6 +1,6 @@
 /*
  * etlkit/evntrace.h - the file-mode consumer half of the Windows SDK's
- * <evntrace.h>, implemented by libetlkit-win32 over libetlkit (issue 10).
+ * <evntrace.h>, implemented by libetlkit-win32 over libetlkit.
  *
  * OpenTraceW / ProcessTrace / CloseTrace read .etl files (never real-time
  * sessions: PROCESS_TRACE_MODE_REAL_TIME fails with ERROR_NOT_SUPPORTED).

@@ -1,7 +1,7 @@
 /*
  * etlkit/tdh.h - the Trace Data Helper (TDH) decoding API of the Windows SDK's
- * <tdh.h>, implemented by libetlkit-win32 over etlkit's schema store
- * (issue 10).  Structures have the SDK's binary layout: a TRACE_EVENT_INFO
+ * <tdh.h>, implemented by libetlkit-win32 over etlkit's schema store.
+ * Structures have the SDK's binary layout: a TRACE_EVENT_INFO
  * holds its strings as UTF-16 at byte offsets from its start.
  *
  * Provided: TdhGetEventInformation, TdhGetEventMapInformation,
