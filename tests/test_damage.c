@@ -17,12 +17,10 @@
 #include <unistd.h>
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
 static uint64_t next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return tl_rand(&rng);
 }
 
 struct base {

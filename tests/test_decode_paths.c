@@ -9,6 +9,7 @@
  */
 #define ETLKIT_INTERNAL
 #include "tap.h"
+#include "testlib.h"
 #include "../lib/decode.h"
 
 #include <stdio.h>
@@ -18,10 +19,7 @@ static uint64_t rng = 0x8badf00ddeadbeefull;
 
 static uint64_t next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return tl_rand(&rng);
 }
 
 int main(void)

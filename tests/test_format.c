@@ -14,6 +14,7 @@
  */
 #define ETLKIT_INTERNAL
 #include "tap.h"
+#include "testlib.h"
 #include "../lib/decode.h"
 #include "../lib/sink.h"
 
@@ -25,10 +26,7 @@ static uint64_t rng = 0x243f6a8885a308d3ull;
 
 static uint64_t next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return tl_rand(&rng);
 }
 
 static long failures;

@@ -128,3 +128,12 @@ long tl_count_events(etl_trace *t)
 		n++;
 	return st == ETL_EOF ? n : -1;
 }
+
+uint64_t tl_rand(uint64_t *state)
+{
+	uint64_t x = *state;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *state = x;
+}

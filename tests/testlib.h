@@ -34,6 +34,10 @@ int tl_etlgen(const char *out, const char *args);
  * tests remove their files themselves). */
 const char *tl_tmpdir(void);
 
+/* The next value of a xorshift64 generator whose state is *state (not 0):
+ * reproducible pseudo-random test data. */
+uint64_t tl_rand(uint64_t *state);
+
 /* Reads all events; returns the count, or -1 when next() failed. */
 long tl_count_events(etl_trace *t);
 
