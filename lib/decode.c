@@ -1137,6 +1137,18 @@ static uint64_t count_or_length(struct walk *w, const etl_prop *pr, bool length)
 
 /* Decodes one element of a non-struct property at w->off; false when the
  * payload ends inside it. */
+/* The little-endian integer of size bytes (1, 2, 4 or 8) at p, unsigned,
+ * and sign-extended in *sv. */
+static inline uint64_t read_int(const uint8_t *p, unsigned size, int64_t *sv)
+{
+	switch (size) {
+	case 1: *sv = (int8_t)p[0]; return p[0];
+	case 2: *sv = (int16_t)etl_le16(p); return etl_le16(p);
+	case 4: *sv = (int32_t)etl_le32(p); return etl_le32(p);
+	default: *sv = (int64_t)etl_le64(p); return etl_le64(p);
+	}
+}
+
 /* What decode_scalar() does for an integer of form f (compile_fast()),
  * without its dispatch: false when the payload ends inside it. */
 static inline bool fast_scalar(struct walk *w, uint8_t f, size_t idx)
@@ -1144,15 +1156,8 @@ static inline bool fast_scalar(struct walk *w, uint8_t f, size_t idx)
 	unsigned size = f >> 4 ? f >> 4 : w->ptr;
 	if (w->n - w->off < size)
 		return false;
-	const uint8_t *p = w->p + w->off;
-	uint64_t u;
 	int64_t sv;
-	switch (size) {
-	case 1: u = p[0]; sv = (int8_t)p[0]; break;
-	case 2: u = etl_le16(p); sv = (int16_t)u; break;
-	case 4: u = etl_le32(p); sv = (int32_t)(uint32_t)u; break;
-	default: u = etl_le64(p); sv = (int64_t)u; break;
-	}
+	uint64_t u = read_int(w->p + w->off, size, &sv);
 	w->d->ints[idx] = u;
 	w->off += size;
 	etl_strbuf *b = w->b;
@@ -1200,12 +1205,7 @@ static bool decode_scalar(struct walk *w, const etl_prop *pr, size_t idx)
 	if (size) {
 		if (left < size)
 			return false;
-		switch (size) {
-		case 1: u = p[0]; sv = (int8_t)p[0]; break;
-		case 2: u = etl_le16(p); sv = (int16_t)u; break;
-		case 4: u = etl_le32(p); sv = (int32_t)(uint32_t)u; break;
-		default: u = etl_le64(p); sv = (int64_t)u; break;
-		}
+		u = read_int(p, size, &sv);
 		w->d->ints[idx] = u;
 		w->off += size;
 		if (in == ETL_IN_MOF_UNICODECHAR || in == ETL_IN_MOF_ANSICHAR) {

@@ -22,7 +22,7 @@
  * trace has few providers and event types; formatting them costs more than
  * a lookup). */
 #define GUID_SLOTS 32
-#define TYPE_SLOTS 64
+#define TYPE_SLOTS 256
 #define TYPE_TEXT_MAX 200
 struct type_text {
 	bool valid;
@@ -74,18 +74,15 @@ static char *type_to(char *o, const etl_event *ev, struct jsonl_state *st)
 		memcpy(w, name, n);
 		w += n;
 		*w++ = '"';
-		w = KEY(w, "id");
-		w = etl_fmt_u64(w, ev->id);
-		w = KEY(w, "version");
-		w = etl_fmt_u64(w, ev->version);
-		w = KEY(w, "channel");
-		w = etl_fmt_u64(w, ev->channel);
-		w = KEY(w, "level");
-		w = etl_fmt_u64(w, ev->level);
-		w = KEY(w, "opcode");
-		w = etl_fmt_u64(w, ev->opcode);
-		w = KEY(w, "task");
-		w = etl_fmt_u64(w, ev->task);
+		static const char *const keys[6] = { ",\"id\":", ",\"version\":", ",\"channel\":",
+			                             ",\"level\":", ",\"opcode\":", ",\"task\":" };
+		const unsigned vals[6] = { ev->id, ev->version, ev->channel, ev->level, ev->opcode,
+			                   ev->task };
+		static const uint8_t key_lens[6] = { 6, 11, 11, 9, 10, 8 };
+		for (int i = 0; i < 6; i++) {
+			memcpy(w, keys[i], key_lens[i]);
+			w = etl_fmt_u64(w + key_lens[i], vals[i]);
+		}
 		w = LIT(w, ",\"keywords\":\"");
 		w = etl_fmt_hex64(w, ev->keywords);
 		*w++ = '"';
