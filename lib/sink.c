@@ -776,20 +776,22 @@ void etl_put_time(etl_strbuf *b, int64_t ft)
 char *etl_fmt_time_cached(char *o, int64_t ft, etl_time_cache *c)
 {
 	/* consecutive events share their second: format the date once per
-	 * second and only the seven fractional digits otherwise */
-	int64_t sec = ft >= 0 ? ft / 10000000 : -1;
-	if (!c->valid || sec != c->sec || sec < 0) {
+	 * second and only the seven fractional digits otherwise.  A time
+	 * before 1601 shows as 1601-01-01T00:00:00.0000000Z, as
+	 * etl_filetime_format() clamps it. */
+	if (ft < 0)
+		ft = 0;
+	int64_t sec = ft / 10000000;
+	if (!c->valid || sec != c->sec) {
 		if (!etl_filetime_format(ft, c->text, sizeof c->text))
 			return o;
 		c->sec = sec;
 		c->valid = true;
 	}
 	memcpy(o, c->text, 20);          /* "YYYY-MM-DDThh:mm:ss." */
-	uint64_t frac = (uint64_t)(ft % 10000000);
-	for (int i = 26; i >= 20; i--) {
-		o[i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
+	/* the seven digits as eight with a leading zero over the '.', put back */
+	put_8(o + 19, (uint32_t)(ft % 10000000));
+	o[19] = '.';
 	o[27] = 'Z';
 	return o + 28;
 }

@@ -8,7 +8,8 @@
  * byte-by-byte escaper writes (valid UTF-8 kept, other bytes U+FFFD, quotes,
  * backslashes and control characters escaped) for random mixes of all of
  * them.  Integers: etl_fmt_u64/i64/hex64 against %llu, %lld and 0x%llx
- * for every digit count and its edges.  UTF-16 to UTF-8: what a unit-by-unit converter writes, for ASCII
+ * for every digit count and its edges.  Times: the cached formatter against
+ * etl_filetime_format() for random FILETIMEs in and out of range.  UTF-16 to UTF-8: what a unit-by-unit converter writes, for ASCII
  * runs (the fast path), other planes, pairs, lone surrogates and a zero
  * unit that ends the text.
  */
@@ -321,5 +322,28 @@ int main(void)
 				tap_diag("integer: printf %s, formatter %s", pw[k], fw[k]);
 	}
 	tap_ok(failures == 0, "integers of every length: %ld differ", failures);
+
+	failures = 0;
+	etl_time_cache tc = { 0 };
+	int64_t ft = 133699866499246929;
+	for (long i = 0; i < 1000000; i++) {
+		/* mostly small steps (the cache's case), some jumps, negatives */
+		uint64_t r = next_rand();
+		if (r % 100 == 0)
+			ft = (int64_t)(next_rand() >> (next_rand() % 64));
+		else if (r % 100 == 1)
+			ft = -(int64_t)(next_rand() >> 1);
+		else
+			ft += (int64_t)(r % 20000000);
+		char a[ETL_TIME_STRLEN + 8] = "", g[ETL_TIME_STRLEN + 8];
+		size_t na = etl_filetime_format(ft, a, ETL_TIME_STRLEN);
+		char *end = etl_fmt_time_cached(g, ft, &tc);
+		size_t ng = (size_t)(end - g);
+		if (na != ng || memcmp(a, g, na) != 0) {
+			if (failures++ < 10)
+				tap_diag("time %lld: %s, cached %.*s", (long long)ft, a, (int)ng, g);
+		}
+	}
+	tap_ok(failures == 0, "times, cached and not: %ld differ", failures);
 	return tap_done();
 }
