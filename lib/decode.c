@@ -461,9 +461,11 @@ static void compile_names(etl_decoder *d, struct plan *p)
 	etl_strbuf_free(&k);
 }
 
-/* Integer properties that print as plain decimal or quoted hex -- most of
- * them -- are formatted by fast_scalar() without decode_scalar()'s
- * dispatch.  The low bits say how, the high bits the size (0: pointer). */
+/* How an integer property prints when it is plain decimal or quoted hex --
+ * most of them -- with no map: the low bits say how, the high bits the size
+ * (0: pointer); 0 for the other out-types, which put_integer() renders.
+ * Plans keep it per property so that fast_scalar() skips decode_scalar()'s
+ * dispatch. */
 enum { FAST_DEC = 1, FAST_SIGNED = 2, FAST_HEX = 3,
        FAST_ALONE = 8 /* neither array nor custom: decode_props() skips decode_prop() */ };
 
@@ -483,15 +485,17 @@ static uint8_t fast_form(const etl_prop *pr)
 	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: size = 0; break;
 	default: return 0;
 	}
-	/* the cases of put_integer(), in its order */
 	switch (pr->out_type) {
 	case ETL_OUT_HEXINT8: case ETL_OUT_HEXINT16: case ETL_OUT_HEXINT32:
 	case ETL_OUT_HEXINT64: case ETL_OUT_CODE_POINTER:
 		return (uint8_t)(FAST_HEX | size << 4);
 	case ETL_OUT_ERRORCODE: case ETL_OUT_WIN32ERROR: case ETL_OUT_NTSTATUS:
-	case ETL_OUT_HRESULT: case ETL_OUT_BOOLEAN: case ETL_OUT_STRING: case ETL_OUT_PORT:
-	case ETL_OUT_IPV4:
+	case ETL_OUT_HRESULT: case ETL_OUT_BOOLEAN: case ETL_OUT_PORT: case ETL_OUT_IPV4:
 		return 0;
+	case ETL_OUT_STRING:
+		if (size == 1 || size == 2)
+			return 0;   /* a character */
+		break;
 	default:
 		break;
 	}
@@ -1031,20 +1035,63 @@ static bool put_mapped(etl_strbuf *b, const etl_map *m, uint64_t v)
 	return false;
 }
 
+/* The little-endian integer of size bytes (1, 2, 4 or 8) at p, unsigned,
+ * and sign-extended in *sv. */
+static inline uint64_t read_int(const uint8_t *p, unsigned size, int64_t *sv)
+{
+	switch (size) {
+	case 1: *sv = (int8_t)p[0]; return p[0];
+	case 2: *sv = (int16_t)etl_le16(p); return etl_le16(p);
+	case 4: *sv = (int32_t)etl_le32(p); return etl_le32(p);
+	default: *sv = (int64_t)etl_le64(p); return etl_le64(p);
+	}
+}
+
+/* u (sign-extended: sv) in plain form f (fast_form()). */
+static inline void put_plain(etl_strbuf *b, uint8_t f, uint64_t u, int64_t sv)
+{
+	char *o = etl_strbuf_room(b, 24);
+	if (!o)
+		return;
+	switch (f & 7) {
+	case FAST_DEC: o = etl_fmt_u64(o, u); break;
+	case FAST_SIGNED: o = etl_fmt_i64(o, sv); break;
+	default:
+		*o++ = '"';
+		o = etl_fmt_hex64(o, u);
+		*o++ = '"';
+		break;
+	}
+	etl_strbuf_commit(b, o);
+}
+
+/* What decode_scalar() does for an integer of plain form f, without its
+ * dispatch: false when the payload ends inside it. */
+static inline bool fast_scalar(struct walk *w, uint8_t f, size_t idx)
+{
+	unsigned size = f >> 4 ? f >> 4 : w->ptr;
+	if (w->n - w->off < size)
+		return false;
+	int64_t sv;
+	uint64_t u = read_int(w->p + w->off, size, &sv);
+	w->d->ints[idx] = u;
+	w->off += size;
+	put_plain(w->b, f, u, sv);
+	return true;
+}
+
 static void put_integer(struct walk *w, const etl_prop *pr, uint64_t u, int64_t sv,
                         bool is_signed, unsigned size)
 {
 	etl_strbuf *b = w->b;
-	uint16_t out = pr->out_type;
 	if (pr->map && put_mapped(b, pr->map, u))
 		return;
-	switch (out) {
-	case ETL_OUT_HEXINT8: case ETL_OUT_HEXINT16: case ETL_OUT_HEXINT32:
-	case ETL_OUT_HEXINT64: case ETL_OUT_CODE_POINTER:
-		etl_strbuf_putc(b, '"');
-		etl_put_hex64(b, u);
-		etl_strbuf_putc(b, '"');
+	uint8_t f = fast_form(pr);
+	if (f) {
+		put_plain(b, f, u, sv);
 		return;
+	}
+	switch (pr->out_type) {
 	case ETL_OUT_ERRORCODE: case ETL_OUT_WIN32ERROR: case ETL_OUT_NTSTATUS:
 	case ETL_OUT_HRESULT: {
 		/* "0x%08llX" */
@@ -1063,16 +1110,15 @@ static void put_integer(struct walk *w, const etl_prop *pr, uint64_t u, int64_t 
 	case ETL_OUT_BOOLEAN:
 		etl_strbuf_puts(b, u ? "true" : "false");
 		return;
-	case ETL_OUT_STRING:
-		if (size <= 2) {
-			uint8_t tmp[2] = { (uint8_t)u, (uint8_t)(u >> 8) };
-			if (size == 2)
-				put_utf16(b, &w->d->tmp, tmp, u ? 1 : 0);
-			else
-				put_ansi(b, &w->d->tmp, tmp, u ? 1 : 0, false);
-			return;
-		}
-		break;
+	case ETL_OUT_STRING: {
+		/* a character (fast_form() takes wider integers) */
+		uint8_t tmp[2] = { (uint8_t)u, (uint8_t)(u >> 8) };
+		if (size == 2)
+			put_utf16(b, &w->d->tmp, tmp, u ? 1 : 0);
+		else
+			put_ansi(b, &w->d->tmp, tmp, u ? 1 : 0, false);
+		return;
+	}
 	case ETL_OUT_PORT:
 		etl_put_u64(b, (uint16_t)((u & 0xFF) << 8 | (u >> 8 & 0xFF)));
 		return;
@@ -1086,22 +1132,13 @@ static void put_integer(struct walk *w, const etl_prop *pr, uint64_t u, int64_t 
 		etl_strbuf_putc(b, '"');
 		return;
 	default:
-		break;
+		/* an in-type fast_form() does not know: decimal */
+		if (is_signed)
+			etl_put_i64(b, sv);
+		else
+			etl_put_u64(b, u);
+		return;
 	}
-	if (pr->in_type == ETL_IN_POINTER || pr->in_type == ETL_IN_MOF_SIZET ||
-	    pr->in_type == ETL_IN_HEXINT32 || pr->in_type == ETL_IN_HEXINT64) {
-		if (out == ETL_OUT_NULL || out == ETL_OUT_HEXINT32 || out == ETL_OUT_HEXINT64 ||
-		    pr->in_type == ETL_IN_POINTER || pr->in_type == ETL_IN_MOF_SIZET) {
-			etl_strbuf_putc(b, '"');
-			etl_put_hex64(b, u);
-			etl_strbuf_putc(b, '"');
-			return;
-		}
-	}
-	if (is_signed)
-		etl_put_i64(b, sv);
-	else
-		etl_put_u64(b, u);
 }
 
 static void put_socket_address(etl_strbuf *b, const uint8_t *p, size_t n)
@@ -1137,48 +1174,6 @@ static uint64_t count_or_length(struct walk *w, const etl_prop *pr, bool length)
 
 /* Decodes one element of a non-struct property at w->off; false when the
  * payload ends inside it. */
-/* The little-endian integer of size bytes (1, 2, 4 or 8) at p, unsigned,
- * and sign-extended in *sv. */
-static inline uint64_t read_int(const uint8_t *p, unsigned size, int64_t *sv)
-{
-	switch (size) {
-	case 1: *sv = (int8_t)p[0]; return p[0];
-	case 2: *sv = (int16_t)etl_le16(p); return etl_le16(p);
-	case 4: *sv = (int32_t)etl_le32(p); return etl_le32(p);
-	default: *sv = (int64_t)etl_le64(p); return etl_le64(p);
-	}
-}
-
-/* What decode_scalar() does for an integer of form f (compile_fast()),
- * without its dispatch: false when the payload ends inside it. */
-static inline bool fast_scalar(struct walk *w, uint8_t f, size_t idx)
-{
-	unsigned size = f >> 4 ? f >> 4 : w->ptr;
-	if (w->n - w->off < size)
-		return false;
-	int64_t sv;
-	uint64_t u = read_int(w->p + w->off, size, &sv);
-	w->d->ints[idx] = u;
-	w->off += size;
-	etl_strbuf *b = w->b;
-	etl_strbuf_reserve(b, 24);
-	if (b->failed)
-		return true;
-	char *o = b->p + b->len;
-	switch (f & 7) {
-	case FAST_DEC: o = etl_fmt_u64(o, u); break;
-	case FAST_SIGNED: o = etl_fmt_i64(o, sv); break;
-	default:
-		*o++ = '"';
-		o = etl_fmt_hex64(o, u);
-		*o++ = '"';
-		break;
-	}
-	*o = 0;
-	b->len = (size_t)(o - b->p);
-	return true;
-}
-
 static bool decode_scalar(struct walk *w, const etl_prop *pr, size_t idx)
 {
 	const uint8_t *p = w->p + w->off;
@@ -1493,37 +1488,6 @@ static bool is_char_array(const etl_prop *pr)
 	         pr->out_type == ETL_OUT_STRING));
 }
 
-/* Bytes of one element of pr when every element prints as "0x..." (what
- * decode_scalar() and put_integer() do for pointers, hex in-types and hex
- * out-types without a map); 0 otherwise.  Such arrays -- stacks, address
- * lists -- take the short loop in decode_prop(). */
-static unsigned hex_element_size(const struct walk *w, const etl_prop *pr)
-{
-	if (pr->map)
-		return 0;
-	unsigned size;
-	bool hex_in = false;
-	switch (pr->in_type) {
-	case ETL_IN_INT8: case ETL_IN_UINT8: size = 1; break;
-	case ETL_IN_INT16: case ETL_IN_UINT16: size = 2; break;
-	case ETL_IN_INT32: case ETL_IN_UINT32: size = 4; break;
-	case ETL_IN_INT64: case ETL_IN_UINT64: size = 8; break;
-	case ETL_IN_HEXINT32: size = 4; hex_in = true; break;
-	case ETL_IN_HEXINT64: size = 8; hex_in = true; break;
-	case ETL_IN_POINTER: case ETL_IN_MOF_SIZET: size = w->ptr; hex_in = true; break;
-	default: return 0;
-	}
-	switch (pr->out_type) {
-	case ETL_OUT_HEXINT8: case ETL_OUT_HEXINT16: case ETL_OUT_HEXINT32:
-	case ETL_OUT_HEXINT64: case ETL_OUT_CODE_POINTER:
-		return size;
-	case ETL_OUT_NULL:
-		return hex_in ? size : 0;
-	default:
-		return 0;
-	}
-}
-
 /* One property (scalar, array or struct); false when the payload ended. */
 static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 {
@@ -1590,9 +1554,8 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 	if (array)
 		etl_strbuf_putc(b, '[');
 	bool ok = true;
-	/* elements that all print as hex (stacks, address lists) skip
-	 * decode_scalar()'s dispatch */
-	unsigned hex = array && !(pr->flags & ETL_PF_STRUCT) ? hex_element_size(w, pr) : 0;
+	/* plain integer elements (stacks, address lists) skip decode_scalar() */
+	uint8_t f = w->fast && !pr->map ? w->fast[i] : 0;
 	for (uint64_t k = 0; k < count; k++) {
 		if ((pr->flags & ETL_PF_TO_END) && w->off >= w->n)
 			break;
@@ -1602,27 +1565,7 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 		}
 		if (k)
 			etl_strbuf_putc(b, ',');
-		if (hex) {
-			ok = w->n - w->off >= hex;
-			if (!ok) {
-				etl_strbuf_lit(b, "null");
-				break;
-			}
-			const uint8_t *p = w->p + w->off;
-			uint64_t u = hex == 8 ? etl_le64(p) : hex == 4 ? etl_le32(p)
-			           : hex == 2 ? etl_le16(p) : p[0];
-			w->d->ints[i] = u;
-			w->off += hex;
-			etl_strbuf_reserve(b, 24);
-			if (!b->failed) {
-				char *o = b->p + b->len;
-				*o++ = '"';
-				o = etl_fmt_hex64(o, u);
-				*o++ = '"';
-				*o = 0;
-				b->len = (size_t)(o - b->p);
-			}
-		} else if (pr->flags & ETL_PF_STRUCT) {
+		if (pr->flags & ETL_PF_STRUCT) {
 			bool stopped = false;
 			unsigned a = w->aligned ? etl_struct_alignment(w->s, pr, w->ptr) : 0;
 			size_t outer = w->base;
@@ -1635,7 +1578,6 @@ static bool decode_prop(struct walk *w, uint16_t i, unsigned depth)
 			if (!ok || stopped)
 				ok = false;
 		} else {
-			uint8_t f = w->fast && !pr->map ? w->fast[i] : 0;
 			ok = f ? fast_scalar(w, f, i) : decode_scalar(w, pr, i);
 			if (!ok)
 				etl_strbuf_puts(b, "null");
@@ -1906,8 +1848,13 @@ static etl_status decode_event(etl_decoder *d, const etl_event *ev, bool resolve
 
 	const struct plan *pl = lookup(d, ev);
 	const etl_schema *s = pl ? pl->schema : NULL;
-	if (pl)
+	if (pl) {
 		o->provider_name = pl->provider_name;
+		if (pl->json_names[0]) {
+			o->json_names = pl->json_names;
+			o->json_lens = pl->json_lens;
+		}
+	}
 	if (s) {
 		o->schema = s;
 		o->source = s->source;
@@ -1917,12 +1864,6 @@ static etl_status decode_event(etl_decoder *d, const etl_event *ev, bool resolve
 		o->event_name = s->event_name;
 		o->task_name = s->task_name;
 		o->opcode_name = s->opcode_name;
-	}
-	if (pl && pl->json_names[0]) {
-		o->json_names = pl->json_names;
-		o->json_lens = pl->json_lens;
-	}
-	if (s) {
 		/* never NULL, even for a schema without properties: the
 		 * memsets below take it with a zero size */
 		if (s->prop_count > d->ints_cap || !d->ints) {
@@ -2028,10 +1969,10 @@ void etl_decoder_resolve(etl_decoder *d, const etl_event *ev, uint32_t *pid, uin
 	bool ev_header = ev->header == ETL_HDR_EVENT32 || ev->header == ETL_HDR_EVENT64;
 	if (ev_header && ((ev->flags & ETL_EVF_STRING_ONLY) || is_eventsource_manifest(ev)))
 		return; /* their decoding keeps the header's ids and teaches nothing */
-	if (is_winsat(ev) || ev->pid == ETL_NO_ID || ev->tid == ETL_NO_ID) {
-		const struct plan *pl = is_winsat(ev) ? NULL : lookup(d, ev);
-		if (is_winsat(ev) ||
-		    (pl && pl->schema && !payload_ids(pl, ev, NULL, false, pid, tid))) {
+	bool winsat = is_winsat(ev);
+	if (winsat || ev->pid == ETL_NO_ID || ev->tid == ETL_NO_ID) {
+		const struct plan *pl = winsat ? NULL : lookup(d, ev);
+		if (winsat || (pl && pl->schema && !payload_ids(pl, ev, NULL, false, pid, tid))) {
 			/* the ids come from a walk of the payload */
 			(void)decode_event(d, ev, true);
 			*pid = d->out.pid;

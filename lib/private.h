@@ -194,6 +194,21 @@ static inline void etl_strbuf_puts(etl_strbuf *b, const char *s)
 	etl_strbuf_put(b, s, strlen(s));
 }
 
+/* For writers that know how much they write at most: room for n more bytes
+ * (NUL included) as a cursor to write at, NULL when the buffer could not
+ * grow; then etl_strbuf_commit() with where the writing ended. */
+static inline char *etl_strbuf_room(etl_strbuf *b, size_t n)
+{
+	etl_strbuf_reserve(b, n);
+	return b->failed ? NULL : b->p + b->len;
+}
+
+static inline void etl_strbuf_commit(etl_strbuf *b, char *end)
+{
+	*end = 0;
+	b->len = (size_t)(end - b->p);
+}
+
 /* A string literal, without strlen. */
 #define etl_strbuf_lit(b, lit) etl_strbuf_put((b), (lit), sizeof(lit) - 1)
 void etl_strbuf_printf(etl_strbuf *b, const char *fmt, ...)

@@ -341,8 +341,11 @@ static etl_status pipe_copy(etl_sink *s, const etl_event *ev, const struct etl_d
 		return ETL_ERR_LIMIT;
 	etl_status st = ETL_OK;
 	uint8_t *base = pipe_reserve(s->pipe, n, &st);
-	if (!base)
+	if (!base) {
+		if (st == ETL_ERR_IO)
+			etl_msg(s->errmsg, sizeof s->errmsg, "write failed");
 		return st;
+	}
 	struct pipe_rec *r = (struct pipe_rec *)base;
 	r->size = (uint32_t)n;
 	r->has_d = d != NULL;
@@ -446,12 +449,8 @@ etl_status etl_sink_write(etl_sink *s, const etl_event *ev, const struct etl_dec
 {
 	if (!s || !ev)
 		return ETL_ERR_ARG;
-	if (s->pipe) {
-		etl_status st = pipe_copy(s, ev, d, false, 0, 0);
-		if (st == ETL_ERR_IO)
-			etl_msg(s->errmsg, sizeof s->errmsg, "write failed");
-		return st;
-	}
+	if (s->pipe)
+		return pipe_copy(s, ev, d, false, 0, 0);
 	s->line.len = 0;
 	etl_status st = s->vt->write(s, ev, d);
 	if (st != ETL_OK)
@@ -498,10 +497,7 @@ etl_status etl_sink_put(etl_sink *s, const etl_event *ev)
 	if (sd->parallel) {
 		uint32_t pid, tid;
 		etl_decoder_resolve(sd->dec, ev, &pid, &tid);
-		etl_status st = pipe_copy(s, ev, NULL, true, pid, tid);
-		if (st == ETL_ERR_IO)
-			etl_msg(s->errmsg, sizeof s->errmsg, "write failed");
-		return st;
+		return pipe_copy(s, ev, NULL, true, pid, tid);
 	}
 	const etl_decoded *d = NULL;
 	if (sd->dec && etl_decoder_decode(sd->dec, ev, &d) != ETL_OK)
@@ -604,22 +600,16 @@ void etl_put_u64(etl_strbuf *b, uint64_t v)
 		etl_strbuf_putc(b, (char)('0' + v));
 		return;
 	}
-	etl_strbuf_reserve(b, 21);
-	if (b->failed)
-		return;
-	char *end = etl_fmt_u64(b->p + b->len, v);
-	*end = 0;
-	b->len = (size_t)(end - b->p);
+	char *o = etl_strbuf_room(b, 21);
+	if (o)
+		etl_strbuf_commit(b, etl_fmt_u64(o, v));
 }
 
 void etl_put_i64(etl_strbuf *b, int64_t v)
 {
-	etl_strbuf_reserve(b, 22);
-	if (b->failed)
-		return;
-	char *end = etl_fmt_i64(b->p + b->len, v);
-	*end = 0;
-	b->len = (size_t)(end - b->p);
+	char *o = etl_strbuf_room(b, 22);
+	if (o)
+		etl_strbuf_commit(b, etl_fmt_i64(o, v));
 }
 
 static const char hexd[] = "0123456789abcdef";
@@ -656,12 +646,9 @@ char *etl_fmt_hex64(char *o, uint64_t v)
 
 void etl_put_hex64(etl_strbuf *b, uint64_t v)
 {
-	etl_strbuf_reserve(b, 19);
-	if (b->failed)
-		return;
-	char *end = etl_fmt_hex64(b->p + b->len, v);
-	*end = 0;
-	b->len = (size_t)(end - b->p);
+	char *o = etl_strbuf_room(b, 19);
+	if (o)
+		etl_strbuf_commit(b, etl_fmt_hex64(o, v));
 }
 
 void etl_put_hexbytes(etl_strbuf *b, const uint8_t *p, size_t n)
@@ -798,12 +785,9 @@ char *etl_fmt_time_cached(char *o, int64_t ft, etl_time_cache *c)
 
 void etl_put_time_cached(etl_strbuf *b, int64_t ft, etl_time_cache *c)
 {
-	etl_strbuf_reserve(b, ETL_TIME_STRLEN);
-	if (b->failed)
-		return;
-	char *end = etl_fmt_time_cached(b->p + b->len, ft, c);
-	*end = 0;
-	b->len = (size_t)(end - b->p);
+	char *o = etl_strbuf_room(b, ETL_TIME_STRLEN);
+	if (o)
+		etl_strbuf_commit(b, etl_fmt_time_cached(o, ft, c));
 }
 
 size_t etl_event_stack(const etl_event *ev, const uint8_t **frames, unsigned *width)

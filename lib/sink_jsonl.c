@@ -42,21 +42,6 @@ struct jsonl_state {
 	struct type_text types[TYPE_SLOTS];
 };
 
-/* Room for SEGMENT_MAX more bytes; the cursor there, or NULL when the
- * buffer could not grow. */
-static char *segment(etl_strbuf *b)
-{
-	etl_strbuf_reserve(b, SEGMENT_MAX);
-	return b->failed ? NULL : b->p + b->len;
-}
-
-/* Ends a segment at o. */
-static void commit(etl_strbuf *b, char *o)
-{
-	*o = 0;
-	b->len = (size_t)(o - b->p);
-}
-
 /* ,"header":...,"keywords":"0x..." of ev, from the cache when its type was
  * seen last in its slot (at most TYPE_TEXT_MAX bytes). */
 static char *type_to(char *o, const etl_event *ev, struct jsonl_state *st)
@@ -151,7 +136,7 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 {
 	etl_strbuf *b = &s->line;
 	struct jsonl_state *st = s->state;
-	char *o = segment(b);
+	char *o = etl_strbuf_room(b, SEGMENT_MAX);
 	if (!o)
 		return ETL_OK;  /* the caller sees b->failed */
 	o = LIT(o, "{\"file\":");
@@ -163,10 +148,10 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	o = LIT(o, "\",\"provider\":\"");
 	o = provider_to(o, &ev->provider, st);
 	o = LIT(o, "\",\"provider_name\":");
-	commit(b, o);
+	etl_strbuf_commit(b, o);
 	put_name(b, d, 0, d ? d->provider_name : NULL);
 
-	if (!(o = segment(b)))
+	if (!(o = etl_strbuf_room(b, SEGMENT_MAX)))
 		return ETL_OK;
 	o = type_to(o, ev, st);
 	o = KEY(o, "pid");
@@ -186,14 +171,14 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	o = KEY(o, "related_activity_id");
 	o = guid_or_null(o, &ev->related_activity_id, ev->has_related_activity_id);
 	o = KEY(o, "event_name");
-	commit(b, o);
+	etl_strbuf_commit(b, o);
 	put_name(b, d, 1, d ? d->event_name : NULL);
 	etl_strbuf_lit(b, ",\"task_name\":");
 	put_name(b, d, 2, d ? d->task_name : NULL);
 	etl_strbuf_lit(b, ",\"opcode_name\":");
 	put_name(b, d, 3, d ? d->opcode_name : NULL);
 
-	if (!(o = segment(b)))
+	if (!(o = etl_strbuf_room(b, SEGMENT_MAX)))
 		return ETL_OK;
 	o = LIT(o, ",\"schema\":\"");
 	const char *src = d && d->source != ETL_SRC_NONE ? etl_schema_source_name(d->source) : "none";
@@ -203,7 +188,7 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	o = LIT(o, "\",\"payload_size\":");
 	o = etl_fmt_u64(o, ev->size);
 	o = KEY(o, "props");
-	commit(b, o);
+	etl_strbuf_commit(b, o);
 	if (d && d->props.len)
 		etl_strbuf_put(b, d->props.p, d->props.len);
 	else
@@ -219,14 +204,14 @@ static etl_status jsonl_write(etl_sink *s, const etl_event *ev, const struct etl
 	if (nf) {
 		etl_strbuf_lit(b, ",\"stack\":[");
 		for (size_t i = 0; i < nf; i++) {
-			if (!(o = segment(b)))
+			if (!(o = etl_strbuf_room(b, SEGMENT_MAX)))
 				return ETL_OK;
 			if (i)
 				*o++ = ',';
 			*o++ = '"';
 			o = etl_fmt_hex64(o, w == 8 ? etl_le64(fr + 8 * i) : etl_le32(fr + 4 * i));
 			*o++ = '"';
-			commit(b, o);
+			etl_strbuf_commit(b, o);
 		}
 		etl_strbuf_putc(b, ']');
 	}
