@@ -13,7 +13,8 @@ static void dump_usage(FILE *fp)
 {
 	fprintf(fp,
 	        "Usage: etlkit dump [OPTIONS] FILE...\n"
-	        "Print the events of one or more traces in time order.\n\n"
+	        "Print the events of one or more traces in time order, decoded on every\n"
+	        "CPU (up to eight); the output is the same as on one.\n\n"
 	        "  -f, --format FMT     jsonl (default) or text\n"
 	        "  -m, --manifest PATH  instrumentation manifest file or directory (repeatable;\n"
 	        "                       also ETLKIT_MANIFEST_PATH, colon-separated)\n"
